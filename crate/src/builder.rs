@@ -1,0 +1,1 @@
+//! Placeholder: a small model builder for tests and fixtures (being written).

@@ -1,0 +1,1 @@
+//! Placeholder: NNAPIDelegateKernel::Validate, one entry per operator (being written).

@@ -1,0 +1,26 @@
+//! The page's API: plain JS objects in and out (serde-wasm-bindgen, JSON-compatible maps).
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{inspect, model};
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from_str(&format!("internal error while converting the result: {e}")))
+}
+
+/// The model summary and op list, as `delegate-doctor inspect --format json` prints it.
+/// Errors are thrown as a string that says what is wrong and where.
+#[wasm_bindgen]
+pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    to_js(&inspect::report(&m))
+}
+
+/// The version of this build, shown in the page footer.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
