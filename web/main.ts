@@ -1,18 +1,22 @@
 // The playground page: load a model (drop, file picker, sample), then show its summary and ops.
 import init, { inspect, version } from "./pkg/delegate_doctor.js";
 import { byId, clear, el } from "./dom.js";
-import type { InspectReport, TensorRef } from "./report.js";
+import { analyseAll, readTarget, renderDiagnosis } from "./diagnose.js";
+import type { InspectReport, LevelReport, TensorRef } from "./report.js";
 
 const status = byId<HTMLParagraphElement>("status");
 // Files dropped before the wasm module is ready wait for it.
 const wasmReady: Promise<unknown> = init();
 const errorBox = byId<HTMLDivElement>("error");
+// The model currently shown, kept to recompute when the target changes.
+let current: { name: string; bytes: Uint8Array; report: InspectReport } | null = null;
 
 function showError(message: string): void {
   errorBox.textContent = message;
   errorBox.hidden = false;
   byId("summary").hidden = true;
   byId("ops").hidden = true;
+  byId("diagnose").hidden = true;
   status.textContent = "";
 }
 
@@ -70,6 +74,7 @@ function renderOps(r: InspectReport): void {
           el("td", {}, el("code", {}, ins.map(tensorLabel).join(", "))),
           el("td", {}, el("code", {}, op.outputs.map(tensorLabel).join(", "))),
           el("td", { class: "opts" }, optionsText(op.options)),
+          el("td", { class: "nnapi" }, ""),
         ),
       );
     }
@@ -89,9 +94,42 @@ function analyse(name: string, bytes: Uint8Array): void {
     showError(`${name}: ${String(e)}`);
     return;
   }
+  current = { name, bytes, report };
   renderSummary(name, report);
   renderOps(report);
+  diagnose();
   status.textContent = `Read ${name} in ${(performance.now() - t0).toFixed(1)} ms.`;
+}
+
+/** Marks each op of the primary subgraph as accepted or refused at the chosen level. */
+function markOps(a: LevelReport | undefined): void {
+  const rows = byId("op-table").querySelectorAll<HTMLTableRowElement>("tbody tr");
+  const refused = new Map((a?.refused ?? []).map((r) => [r.index, r.reasons] as const));
+  const n = a?.total_nodes ?? 0;
+  rows.forEach((row, i) => {
+    const cell = row.querySelector("td.nnapi");
+    if (!cell || i >= n) return;
+    const reasons = refused.get(i);
+    cell.className = reasons ? "nnapi nnapi-no" : "nnapi nnapi-yes";
+    cell.textContent = reasons ? reasons.join(" ") : "accepted";
+  });
+}
+
+function diagnose(): void {
+  if (!current) return;
+  const target = readTarget();
+  try {
+    const t0 = performance.now();
+    const report = analyseAll(current.bytes, target);
+    const a = renderDiagnosis(report, target.sdk, (sdk) => {
+      byId<HTMLSelectElement>("sdk").value = String(sdk);
+      diagnose();
+    });
+    markOps(a);
+    document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
+  } catch (e) {
+    showError(`${current.name}: ${String(e)}`);
+  }
 }
 
 async function openFile(file: File): Promise<void> {
@@ -145,6 +183,10 @@ function wireInputs(): void {
       file.click();
     }
   });
+  const form = byId<HTMLFormElement>("target");
+  form.addEventListener("input", () => diagnose());
+  form.addEventListener("change", () => diagnose());
+  form.addEventListener("submit", (e) => e.preventDefault());
   for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-sample]")) {
     button.addEventListener("click", () => void openUrl(button.dataset.sample ?? ""));
   }

@@ -46,3 +46,48 @@ export interface InspectReport {
     operators: OperatorReport[];
   }[];
 }
+
+export interface DelegateOptions {
+  sdk?: number;
+  disable_nnapi_cpu?: boolean;
+  accelerator_name?: string | null;
+  max_delegated_partitions?: number;
+  disable_delegate_clustering?: boolean;
+  allow_dynamic_dimensions?: boolean;
+}
+
+export interface PlanRow {
+  type: string;
+  name: string;
+  index: number;
+  nodes?: number[];
+}
+
+export interface Refusal {
+  index: number;
+  op: string;
+  version: number;
+  reasons: string[];
+}
+
+export interface LevelReport {
+  sdk: number;
+  level: number | null;
+  accelerator_specified: boolean;
+  outcome: "full" | "partial" | "none" | "fails";
+  total_nodes: number;
+  delegated_nodes: number;
+  delegate_kernels: number;
+  partitions: number;
+  plan: PlanRow[];
+  refused: Refusal[];
+  failure?: { message: string; reason: string; op_index?: number };
+  log: string[];
+  assumptions: string[];
+  verdict: { summary: string; cpu_ops: number; transitions: number; cpu_work_share: number };
+}
+
+export interface AnalyzeReport {
+  format: string;
+  analyses: LevelReport[];
+}

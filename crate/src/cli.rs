@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use lexopt::prelude::*;
 
+use crate::analyze;
+use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
 
 pub const USAGE: &str = "\
@@ -12,9 +14,23 @@ usage: delegate-doctor <command> [options]
 
 commands:
   inspect MODEL [--format text|json]     the model summary and its operators
+  analyze MODEL [flags] [--format text|json] [--require-full-delegation]
+                                         how the NNAPI delegate splits the model
   help                                   this text
 
-exit codes: 0 done, 2 bad input or usage
+analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):
+  --sdk N                          Android API level 27..35 (default: every level)
+  --disable-nnapi-cpu[=true|false] exclude nnapi-reference (default true)
+  --nnapi-accelerator-name NAME    target one NNAPI device
+  --max-delegated-partitions N     keep the N largest partitions (default 0 = no limit)
+  --disable-delegate-clustering    non-greedy partitioning
+  --nnapi-allow-dynamic-dimensions accept dynamic-sized tensors
+  --nnapi-feature-level N          NNAPI runtime feature level (default: from --sdk)
+  --device-feature-level N         target device feature level (default: the runtime's)
+  --nnapi-devices A,B              NNAPI device names on the phone (default: assume what is named exists)
+
+exit codes: 0 done, 2 bad input or usage,
+            3 with --require-full-delegation when some analysed level is not fully delegated
 ";
 
 /// What a command printed and its exit code.
@@ -49,6 +65,7 @@ pub fn run(args: Vec<OsString>) -> Result<Output, String> {
     };
     match command.as_str() {
         "inspect" => cmd_inspect(parser),
+        "analyze" | "analyse" => cmd_analyze(parser),
         "help" => Ok(Output { stdout: USAGE.into(), code: 0 }),
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
@@ -82,4 +99,99 @@ fn cmd_inspect(mut parser: lexopt::Parser) -> Result<Output, String> {
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
     serde_json::to_string_pretty(value).map(|s| s + "\n").map_err(|e| format!("internal error: {e}"))
+}
+
+fn flag_value(parser: &mut lexopt::Parser, flag: &str) -> Result<String, String> {
+    parser
+        .value()
+        .map(|v| v.to_string_lossy().into_owned())
+        .map_err(|_| format!("--{flag} needs a value"))
+}
+
+fn parse_num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.trim().parse().map_err(|_| format!("--{flag} expects a number, not {v:?}"))
+}
+
+fn parse_bool(flag: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("--{flag} expects true or false, not {v:?}")),
+    }
+}
+
+/// Delegate flags shared by `analyze` and `fix`; returns false when `name` is not one of them.
+pub fn delegate_flag(
+    parser: &mut lexopt::Parser,
+    name: &str,
+    o: &mut Options,
+    levels: &mut Option<Vec<u32>>,
+) -> Result<bool, String> {
+    match name {
+        "sdk" => {
+            let v: u32 = parse_num(name, &flag_value(parser, name)?)?;
+            if !(1..=100).contains(&v) {
+                return Err(format!("--sdk {v} is not an Android API level"));
+            }
+            *levels = Some(vec![v]);
+        }
+        "disable-nnapi-cpu" => {
+            o.disable_nnapi_cpu = match parser.optional_value() {
+                Some(v) => parse_bool(name, &v.to_string_lossy())?,
+                None => true,
+            }
+        }
+        "nnapi-accelerator-name" => {
+            let v = flag_value(parser, name)?;
+            o.accelerator_name = (!v.is_empty()).then_some(v);
+        }
+        "max-delegated-partitions" => o.max_delegated_partitions = parse_num(name, &flag_value(parser, name)?)?,
+        "disable-delegate-clustering" => o.disable_delegate_clustering = true,
+        "nnapi-allow-dynamic-dimensions" => o.allow_dynamic_dimensions = true,
+        "nnapi-feature-level" => o.feature_level = Some(parse_num(name, &flag_value(parser, name)?)?),
+        "device-feature-level" => o.device_feature_level = Some(parse_num(name, &flag_value(parser, name)?)?),
+        "nnapi-devices" => {
+            let v = flag_value(parser, name)?;
+            o.devices = Some(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
+    let mut path: Option<PathBuf> = None;
+    let mut format = Format::Text;
+    let mut require_full = false;
+    let mut o = Options::default();
+    let mut levels: Option<Vec<u32>> = None;
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Long(name) => {
+                let name = name.replace('_', "-");
+                match name.as_str() {
+                    "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
+                    "require-full-delegation" => require_full = true,
+                    other => {
+                        if !delegate_flag(&mut parser, other, &mut o, &mut levels)? {
+                            return Err(format!("unknown flag --{other}\n{USAGE}"));
+                        }
+                    }
+                }
+            }
+            Value(v) if path.is_none() => path = Some(v.into()),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let path = path.ok_or("analyze needs a MODEL path")?;
+    let bytes = read_file(&path)?;
+    let m = model::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let levels = levels.unwrap_or_else(|| analyze::ALL_LEVELS.to_vec());
+    let report = analyze::report(&m, &o, &levels);
+    let stdout = match format {
+        Format::Text => analyze::render_text(&report),
+        Format::Json => to_json(&report)?,
+    };
+    let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full);
+    Ok(Output { stdout, code: if require_full && !all_full { 3 } else { 0 } })
 }

@@ -1,12 +1,17 @@
 //! Delegate Doctor: reads a `.tflite` model, predicts how TensorFlow Lite's NNAPI delegate will
 //! split it, explains every refusal, and fixes what can be fixed.
 
+pub mod analyze;
 pub mod builder;
 pub mod cli;
+pub mod control_deps;
+pub mod cost;
+pub mod dynamic;
 pub mod inspect;
 pub mod model;
 pub mod nnapi;
 pub mod options;
+pub mod partition;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -161,6 +161,7 @@ pub struct Metadata {
     pub name: String,
     pub buffer: u32,
     pub size: usize,
+    data: Option<DataRange>,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +212,11 @@ impl<'a> Model<'a> {
             ),
             _ => None,
         }
+    }
+
+    /// The bytes of a metadata entry's buffer.
+    pub fn metadata_bytes(&self, m: &Metadata) -> Option<&'a [u8]> {
+        m.data.map(|r| &self.bytes[r.start..r.start + r.len])
     }
 
     pub fn operator_count(&self) -> usize {
@@ -492,6 +498,7 @@ fn read_metadata(root: &fb::Model<'_>, buffers: &[BufferInfo]) -> Result<Vec<Met
             name: m.name().unwrap_or("").to_string(),
             buffer,
             size: b.data.map_or(0, |d| d.len),
+            data: b.data,
         });
     }
     Ok(out)

@@ -3,7 +3,8 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::{inspect, model};
+use crate::nnapi::delegate::Options;
+use crate::{analyze, inspect, model};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -17,6 +18,20 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsValue> {
     let m = model::read(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
     to_js(&inspect::report(&m))
+}
+
+/// NNAPI analyses of the model at each level in `levels` (Android API levels), with `options`
+/// (a plain object with the fields of `Options`; missing fields take benchmark_model's defaults).
+#[wasm_bindgen]
+pub fn analyze(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let o: Options = if options.is_undefined() || options.is_null() {
+        Options::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
+    };
+    let levels = if levels.is_empty() { analyze::ALL_LEVELS.to_vec() } else { levels };
+    to_js(&analyze::report(&m, &o, &levels))
 }
 
 /// The version of this build, shown in the page footer.

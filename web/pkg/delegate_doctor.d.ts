@@ -2,6 +2,12 @@
 /* eslint-disable */
 
 /**
+ * NNAPI analyses of the model at each level in `levels` (Android API levels), with `options`
+ * (a plain object with the fields of `Options`; missing fields take benchmark_model's defaults).
+ */
+export function analyze(bytes: Uint8Array | number[], options: any, levels: Uint32Array | number[]): any;
+
+/**
  * The model summary and op list, as `delegate-doctor inspect --format json` prints it.
  * Errors are thrown as a string that says what is wrong and where.
  */
@@ -16,11 +22,14 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly analyze: (a: number, b: number, c: any, d: number, e: number) => [number, number, number];
     readonly inspect: (a: number, b: number) => [number, number, number];
     readonly version: () => [number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_free: (a: number, b: number, c: number) => void;
+    readonly __wbindgen_exn_store: (a: number) => void;
+    readonly __externref_table_alloc: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __externref_table_dealloc: (a: number) => void;
     readonly __wbindgen_start: () => void;

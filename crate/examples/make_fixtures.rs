@@ -1,0 +1,27 @@
+//! Writes the small models the browser tests use to e2e/fixtures/ (run from the repository root:
+//! `cargo run --example make_fixtures`).
+
+use delegate_doctor::builder::{const_i32, tensor, ModelBuilder};
+use delegate_doctor::model::{BuiltinOperator, TensorType};
+use delegate_doctor::opts;
+
+/// Tensor, op and metadata names full of markup: the page must show them as text.
+fn html_names() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    b.description("<b>bold</b><script>alert('description')</script>");
+    let x = b.input(tensor("<script>alert(1)</script>", TensorType::FLOAT32, &[1, 8, 8, 3]));
+    let size = b.add(const_i32("<img src=x onerror=alert(2)>", &[2], &[16, 16]));
+    let y = b.add(tensor("\"><svg onload=alert(3)>", TensorType::FLOAT32, &[1, 16, 16, 3]));
+    b.op(BuiltinOperator::RESIZE_BILINEAR, &[x, size], &[y])
+        .options(opts!(ResizeBilinearOptions { align_corners: true }));
+    b.output(y);
+    b.finish()
+}
+
+fn main() -> std::io::Result<()> {
+    let dir = std::path::Path::new("e2e/fixtures");
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("html-names.tflite"), html_names())?;
+    println!("wrote {}", dir.join("html-names.tflite").display());
+    Ok(())
+}

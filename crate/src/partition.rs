@@ -1,0 +1,450 @@
+//! Splitting an execution plan into runs of delegated and non-delegated nodes, exactly as
+//! TensorFlow Lite's `PartitionGraphIntoIndependentNodeSubsets` does (`tflite/graph_info.cc`).
+//!
+//! Knows nothing about any delegate: the caller says which nodes are to be delegated.
+
+use std::fmt;
+
+/// One node of the execution plan, by tensor indices (-1 = omitted optional tensor).
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    pub inputs: Vec<i32>,
+    pub outputs: Vec<i32>,
+    /// `Subgraph::OpMightHaveSideEffect`: reads or writes a resource, or is IF/WHILE/CALL_ONCE.
+    pub side_effect: bool,
+}
+
+/// The graph as the partitioner sees it: nodes in execution-plan order.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub tensor_count: usize,
+    pub outputs: Vec<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Delegate,
+    Cpu,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subset {
+    pub kind: Kind,
+    /// Node indices in the order they were assigned.
+    pub nodes: Vec<usize>,
+    /// Sorted, unique tensor indices read from outside the subset (constants and graph inputs too).
+    pub inputs: Vec<i32>,
+    /// Sorted, unique tensor indices read by later subsets, plus graph outputs produced here.
+    pub outputs: Vec<i32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Greedy clustering (the default); false = `--disable_delegate_clustering`.
+    pub greedy: bool,
+    /// Explicit control edges (from the "model_control_dependencies" metadata). When absent and
+    /// greedy, side-effecting nodes are chained in plan order.
+    pub control_edges: Option<Vec<(usize, usize)>>,
+    /// Every subset holds a single node (preserve-all-tensors interpreters).
+    pub disable_node_fusion: bool,
+}
+
+impl Options {
+    pub fn greedy() -> Self {
+        Options { greedy: true, ..Default::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartitionError {
+    /// Some nodes can never run: a cycle, or a node reading a tensor only it (or a later node in a cycle) produces.
+    Unschedulable { nodes: Vec<usize> },
+    BadControlEdge { from: usize, to: usize },
+    BadTensor { node: usize, tensor: i32 },
+}
+
+impl fmt::Display for PartitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PartitionError::Unschedulable { nodes } => {
+                let shown: Vec<String> = nodes.iter().take(10).map(|n| n.to_string()).collect();
+                write!(f, "nodes {} can never run: they wait on each other's outputs (a cycle in the graph)", shown.join(", "))
+            }
+            PartitionError::BadControlEdge { from, to } => {
+                write!(f, "control edge {from} → {to} names a node outside the execution plan")
+            }
+            PartitionError::BadTensor { node, tensor } => {
+                write!(f, "node {node} refers to tensor {tensor}, which does not exist")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PartitionError {}
+
+/// Epoch of a tensor or node: not yet assigned, always available (graph inputs, constants),
+/// or the index of the subset that produced it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Epoch {
+    NotReady,
+    AlwaysReady,
+    Subset(usize),
+}
+
+struct Partitioner<'g> {
+    graph: &'g Graph,
+    delegated: Vec<bool>,
+    opts: &'g Options,
+    edges: Vec<(usize, usize)>,
+    pending_edges: Vec<usize>,
+    tensor_epoch: Vec<Epoch>,
+    node_epoch: Vec<Epoch>,
+    subsets: Vec<Subset>,
+    current_kind: Option<Kind>,
+}
+
+/// Partition `graph`, delegating the nodes for which `delegable` is true.
+pub fn partition(
+    graph: &Graph,
+    delegable: impl Fn(usize) -> bool,
+    opts: &Options,
+) -> Result<Vec<Subset>, PartitionError> {
+    check_tensors(graph)?;
+    let edges = control_edges(graph, opts)?;
+    let n = graph.nodes.len();
+    let p = Partitioner {
+        graph,
+        delegated: (0..n).map(&delegable).collect(),
+        opts,
+        pending_edges: incoming_counts(n, &edges),
+        edges,
+        tensor_epoch: vec![Epoch::AlwaysReady; graph.tensor_count],
+        node_epoch: vec![Epoch::NotReady; n],
+        subsets: Vec::new(),
+        current_kind: None,
+    };
+    p.run()
+}
+
+fn check_tensors(graph: &Graph) -> Result<(), PartitionError> {
+    for (i, node) in graph.nodes.iter().enumerate() {
+        for &t in node.inputs.iter().chain(node.outputs.iter()) {
+            if t != -1 && (t < 0 || t as usize >= graph.tensor_count) {
+                return Err(PartitionError::BadTensor { node: i, tensor: t });
+            }
+        }
+    }
+    for &t in &graph.outputs {
+        if t < 0 || t as usize >= graph.tensor_count {
+            return Err(PartitionError::BadTensor { node: usize::MAX, tensor: t });
+        }
+    }
+    Ok(())
+}
+
+/// Explicit edges, or (greedy only) a chain through the side-effecting nodes; sorted and unique.
+fn control_edges(graph: &Graph, opts: &Options) -> Result<Vec<(usize, usize)>, PartitionError> {
+    let mut edges = match &opts.control_edges {
+        Some(e) => e.clone(),
+        None if opts.greedy => side_effect_chain(graph),
+        None => Vec::new(),
+    };
+    let n = graph.nodes.len();
+    if let Some(&(from, to)) = edges.iter().find(|&&(a, b)| a >= n || b >= n) {
+        return Err(PartitionError::BadControlEdge { from, to });
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    Ok(edges)
+}
+
+fn side_effect_chain(graph: &Graph) -> Vec<(usize, usize)> {
+    let mut edges = Vec::new();
+    let mut last = None;
+    for (i, node) in graph.nodes.iter().enumerate() {
+        if node.side_effect {
+            if let Some(prev) = last {
+                edges.push((prev, i));
+            }
+            last = Some(i);
+        }
+    }
+    edges
+}
+
+fn incoming_counts(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
+    let mut counts = vec![0; n];
+    for &(_, to) in edges {
+        counts[to] += 1;
+    }
+    counts
+}
+
+impl Partitioner<'_> {
+    fn run(mut self) -> Result<Vec<Subset>, PartitionError> {
+        for node in &self.graph.nodes {
+            for &t in &node.outputs {
+                if t != -1 {
+                    self.tensor_epoch[t as usize] = Epoch::NotReady;
+                }
+            }
+        }
+        while self.build_subset() {}
+        let stuck: Vec<usize> = (0..self.graph.nodes.len()).filter(|&i| self.node_epoch[i] == Epoch::NotReady).collect();
+        if !stuck.is_empty() {
+            return Err(PartitionError::Unschedulable { nodes: stuck });
+        }
+        for &t in &self.graph.outputs {
+            if let Epoch::Subset(s) = self.tensor_epoch[t as usize] {
+                self.subsets[s].outputs.push(t);
+            }
+        }
+        for s in &mut self.subsets {
+            s.inputs.sort_unstable();
+            s.inputs.dedup();
+            s.outputs.sort_unstable();
+            s.outputs.dedup();
+        }
+        Ok(self.subsets)
+    }
+
+    /// Fills one subset by repeated scans of the plan; false when no node could be added.
+    fn build_subset(&mut self) -> bool {
+        self.subsets.push(Subset { kind: Kind::Cpu, nodes: Vec::new(), inputs: Vec::new(), outputs: Vec::new() });
+        self.current_kind = None;
+        loop {
+            let mut progress = false;
+            for i in 0..self.graph.nodes.len() {
+                if self.try_assign(i) {
+                    progress = true;
+                } else if progress && !self.opts.greedy {
+                    // Non-greedy: a subset ends at the first node that cannot join it.
+                    return self.finish_subset();
+                }
+            }
+            if !progress {
+                return self.finish_subset();
+            }
+        }
+    }
+
+    fn finish_subset(&mut self) -> bool {
+        let filled = self.subsets.last().is_some_and(|s| !s.nodes.is_empty());
+        if !filled {
+            self.subsets.pop();
+        }
+        filled
+    }
+
+    fn kind_of(&self, i: usize) -> Kind {
+        if self.delegated[i] {
+            Kind::Delegate
+        } else {
+            Kind::Cpu
+        }
+    }
+
+    fn is_ready(&self, i: usize) -> bool {
+        self.node_epoch[i] == Epoch::NotReady
+            && self.pending_edges[i] == 0
+            && self.graph.nodes[i].inputs.iter().all(|&t| t == -1 || self.tensor_epoch[t as usize] != Epoch::NotReady)
+    }
+
+    /// `UpdateNode`: assigns node `i` to the current subset if it is ready and of the subset's kind.
+    fn try_assign(&mut self, i: usize) -> bool {
+        let epoch = self.subsets.len() - 1;
+        if self.opts.disable_node_fusion && !self.subsets[epoch].nodes.is_empty() {
+            return false;
+        }
+        if !self.is_ready(i) {
+            return false;
+        }
+        // The first ready node of a subset decides its kind.
+        let kind = *self.current_kind.get_or_insert(self.kind_of(i));
+        if kind != self.kind_of(i) {
+            return false;
+        }
+        self.subsets[epoch].kind = kind;
+        self.assign(i, epoch);
+        true
+    }
+
+    fn assign(&mut self, i: usize, epoch: usize) {
+        let node = &self.graph.nodes[i];
+        self.node_epoch[i] = Epoch::Subset(epoch);
+        self.subsets[epoch].nodes.push(i);
+        for &t in node.outputs.iter().filter(|&&t| t != -1) {
+            self.tensor_epoch[t as usize] = Epoch::Subset(epoch);
+        }
+        for &t in node.inputs.iter().filter(|&&t| t != -1) {
+            let from = self.tensor_epoch[t as usize];
+            if from != Epoch::Subset(epoch) {
+                self.subsets[epoch].inputs.push(t);
+                if let Epoch::Subset(s) = from {
+                    self.subsets[s].outputs.push(t);
+                }
+            }
+        }
+        let start = self.edges.partition_point(|&(from, _)| from < i);
+        for k in start..self.edges.len() {
+            if self.edges[k].0 != i {
+                break;
+            }
+            let to = self.edges[k].1;
+            self.pending_edges[to] -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Node k reads the listed tensors and writes tensor k+1 (tensor 0 is the graph input).
+    fn chain(reads: &[&[i32]], outputs: &[i32]) -> Graph {
+        let nodes = reads
+            .iter()
+            .enumerate()
+            .map(|(k, r)| Node { inputs: r.to_vec(), outputs: vec![k as i32 + 1], side_effect: false })
+            .collect();
+        Graph { nodes, tensor_count: reads.len() + 1, outputs: outputs.to_vec() }
+    }
+
+    fn kinds_and_nodes(s: &[Subset]) -> Vec<(Kind, Vec<usize>)> {
+        s.iter().map(|s| (s.kind, s.nodes.clone())).collect()
+    }
+
+    #[test]
+    fn worked_example_of_the_digest() {
+        // 0 D t0→t1, 1 D t1→t2, 2 C t2→t3, 3 D t2→t4, 4 D t3→t5, 5 C t5→t6, 6 D t4,t6→t7, 7 C t7→t8
+        let g = chain(&[&[0], &[1], &[2], &[2], &[3], &[5], &[4, 6], &[7]], &[8]);
+        let cpu = [2, 5, 7];
+        let s = partition(&g, |i| !cpu.contains(&i), &Options::greedy()).unwrap();
+        use Kind::*;
+        assert_eq!(
+            kinds_and_nodes(&s),
+            vec![(Delegate, vec![0, 1, 3]), (Cpu, vec![2]), (Delegate, vec![4]), (Cpu, vec![5]), (Delegate, vec![6]), (Cpu, vec![7])]
+        );
+        assert_eq!(s[0].outputs, vec![2, 4]);
+        assert_eq!(s[0].inputs, vec![0]);
+        assert_eq!(s[4].inputs, vec![4, 6]);
+        assert_eq!(s[5].outputs, vec![8]);
+    }
+
+    #[test]
+    fn non_greedy_keeps_plan_order() {
+        let g = chain(&[&[0], &[1], &[2], &[2], &[3], &[5], &[4, 6], &[7]], &[8]);
+        let cpu = [2, 5, 7];
+        let opts = Options { greedy: false, ..Default::default() };
+        let s = partition(&g, |i| !cpu.contains(&i), &opts).unwrap();
+        use Kind::*;
+        assert_eq!(
+            kinds_and_nodes(&s),
+            vec![
+                (Delegate, vec![0, 1]),
+                (Cpu, vec![2]),
+                (Delegate, vec![3, 4]),
+                (Cpu, vec![5]),
+                (Delegate, vec![6]),
+                (Cpu, vec![7])
+            ]
+        );
+    }
+
+    #[test]
+    fn diamond_stays_in_one_subset() {
+        // 0: t0→t1; 1: t1→t2; 2: t1→t3; 3: t2,t3→t4
+        let g = chain(&[&[0], &[1], &[1], &[2, 3]], &[4]);
+        let s = partition(&g, |_| true, &Options::greedy()).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].nodes, vec![0, 1, 2, 3]);
+        assert_eq!(s[0].inputs, vec![0]);
+        assert_eq!(s[0].outputs, vec![4]);
+    }
+
+    #[test]
+    fn an_island_of_cpu_work_on_a_side_branch() {
+        // 0 D: t0→t1; 1 C: t0→t2 (independent); 2 D: t1,t2→t3. First ready node is 0 → delegate first.
+        let g = chain(&[&[0], &[0], &[1, 2]], &[3]);
+        let s = partition(&g, |i| i != 1, &Options::greedy()).unwrap();
+        use Kind::*;
+        assert_eq!(kinds_and_nodes(&s), vec![(Delegate, vec![0]), (Cpu, vec![1]), (Delegate, vec![2])]);
+    }
+
+    #[test]
+    fn first_node_decides_the_first_subset_kind() {
+        let g = chain(&[&[0], &[1]], &[2]);
+        let s = partition(&g, |i| i == 1, &Options::greedy()).unwrap();
+        assert_eq!(s[0].kind, Kind::Cpu);
+        assert_eq!(s[1].kind, Kind::Delegate);
+    }
+
+    #[test]
+    fn side_effect_chain_orders_independent_nodes() {
+        // Three independent nodes off the input; 0 and 2 have side effects, 1 is CPU.
+        // Without the chain, 0 and 2 would join one delegate subset; with it, 2 still can (its
+        // only predecessor, 0, is assigned first). Make 1 a side-effect too: 2 must wait for 1.
+        let mut g = chain(&[&[0], &[0], &[0]], &[1, 2, 3]);
+        for i in [0, 1, 2] {
+            g.nodes[i].side_effect = true;
+        }
+        let s = partition(&g, |i| i != 1, &Options::greedy()).unwrap();
+        use Kind::*;
+        assert_eq!(kinds_and_nodes(&s), vec![(Delegate, vec![0]), (Cpu, vec![1]), (Delegate, vec![2])]);
+        g.nodes[1].side_effect = false;
+        let s = partition(&g, |i| i != 1, &Options::greedy()).unwrap();
+        assert_eq!(kinds_and_nodes(&s), vec![(Delegate, vec![0, 2]), (Cpu, vec![1])]);
+    }
+
+    #[test]
+    fn non_greedy_ignores_side_effects_without_explicit_edges() {
+        let mut g = chain(&[&[0], &[0], &[0]], &[1, 2, 3]);
+        for i in [0, 1, 2] {
+            g.nodes[i].side_effect = true;
+        }
+        let opts = Options { greedy: false, ..Default::default() };
+        let s = partition(&g, |i| i != 1, &opts).unwrap();
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn explicit_control_edges_are_respected() {
+        let g = chain(&[&[0], &[0], &[0]], &[1, 2, 3]);
+        let opts = Options { greedy: true, control_edges: Some(vec![(1, 2)]), ..Default::default() };
+        let s = partition(&g, |i| i != 1, &opts).unwrap();
+        use Kind::*;
+        assert_eq!(kinds_and_nodes(&s), vec![(Delegate, vec![0]), (Cpu, vec![1]), (Delegate, vec![2])]);
+        let bad = Options { greedy: true, control_edges: Some(vec![(1, 9)]), ..Default::default() };
+        assert_eq!(partition(&g, |_| true, &bad), Err(PartitionError::BadControlEdge { from: 1, to: 9 }));
+    }
+
+    #[test]
+    fn node_fusion_disabled_gives_one_node_per_subset() {
+        let g = chain(&[&[0], &[1], &[2]], &[3]);
+        let opts = Options { greedy: true, disable_node_fusion: true, ..Default::default() };
+        let s = partition(&g, |_| true, &opts).unwrap();
+        assert_eq!(s.iter().map(|s| s.nodes.len()).collect::<Vec<_>>(), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn a_cycle_is_an_error_not_a_hang() {
+        // 0 reads t2 (made by 1), 1 reads t1 (made by 0).
+        let g = chain(&[&[2], &[1]], &[2]);
+        assert_eq!(partition(&g, |_| true, &Options::greedy()), Err(PartitionError::Unschedulable { nodes: vec![0, 1] }));
+    }
+
+    #[test]
+    fn graph_input_forwarded_as_output_is_not_a_subset_output() {
+        let g = chain(&[&[0]], &[0, 1]);
+        let s = partition(&g, |_| true, &Options::greedy()).unwrap();
+        assert_eq!(s[0].outputs, vec![1]);
+    }
+
+    #[test]
+    fn optional_inputs_are_ignored() {
+        let g = chain(&[&[0, -1]], &[1]);
+        let s = partition(&g, |_| true, &Options::greedy()).unwrap();
+        assert_eq!(s[0].inputs, vec![0]);
+    }
+}

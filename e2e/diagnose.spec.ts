@@ -1,0 +1,46 @@
+import { expect, test } from "@playwright/test";
+import { DEEPLAB, dropFile, openPage } from "./helpers";
+
+const SEED_ROWS = [
+  "TfLiteNnapiDelegate\t[MobilenetV2/expanded_conv_16/project/add_fold, aspp0/Relu]:71",
+  "AVERAGE_POOL_2D\t[AvgPool2D/AvgPool]:61",
+  "TfLiteNnapiDelegate\t[image_pooling/Relu]:72",
+  "RESIZE_BILINEAR\t[ResizeBilinear]:63",
+  "TfLiteNnapiDelegate\t[logits/semantic/BiasAdd]:73",
+  "RESIZE_BILINEAR\t[ResizeBilinear_1]:68",
+  "RESIZE_BILINEAR\t[ResizeBilinear_2]:69",
+  "ARG_MAX\t[ArgMax]:70",
+];
+
+test("Google's DeepLab at API 29 with CPU fallback and 3 partitions gives the seed's 8 rows", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite"));
+  await page.selectOption("#sdk", "29");
+  await page.check("#cpu-fallback");
+  await page.fill("#limit", "3");
+  const listing = page.locator("#run-order");
+  await expect(listing).toContainText("Replacing 66 out of 71 node(s)");
+  const text = (await listing.textContent()) ?? "";
+  const rows = text.split("\n").slice(3).map((l) => l.trim().replace(/\s*\t/, "\t"));
+  expect(rows).toEqual(SEED_ROWS);
+  await expect(page.locator("#verdict")).toContainText("3 NNAPI partitions cover 66 of 71 nodes");
+  await expect(page.locator("#refused")).toContainText("Large filter window would overflow on the reference CPU path");
+  await expect(page.locator("#refused")).toContainText("NNAPI does not support align_corners == true.");
+  await expect(page.locator("#refused")).toContainText("NNAPI only supports int32 output.");
+  await expect(page.locator("#matrix tbody tr")).toHaveCount(9);
+  await page.screenshot({ path: "test-results/screenshots/diagnose-seed.png", fullPage: true });
+});
+
+test("changing the level recomputes without a reload", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite"));
+  await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+  await page.selectOption("#sdk", "29");
+  await expect(page.locator("#verdict")).toContainText("API 29");
+  await page.selectOption("#sdk", "30");
+  await expect(page.locator("#verdict")).toContainText("API 30: 1 NNAPI partition covers 70 of 71 nodes");
+  await expect(page.locator("#matrix tr.current")).toContainText("30");
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+  // The op table marks ARG_MAX as refused with its reason.
+  await expect(page.locator("#op-table tbody tr").nth(70).locator("td.nnapi")).toHaveText("NNAPI only supports int32 output.");
+});
