@@ -383,10 +383,11 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
         .iter()
         .filter_map(|&i| Some((*sg.operators[i].outputs.first()?, *sg.operators[i].inputs.first()?)))
         .collect();
+    let fp16_mask = node_mask(sg.operators.len(), &fp16_nodes);
     let mut supported = Vec::with_capacity(sg.operators.len());
     let mut refused = Vec::new();
     for (i, op) in sg.operators.iter().enumerate() {
-        let reasons = if fp16_nodes.contains(&i) {
+        let reasons = if fp16_mask[i] {
             vec!["A DEQUANTIZE of constant fp16 weights stays on the CPU; the ops reading it use the fp16 weights directly (fp16 path).".to_string()]
         } else if remap.is_empty() {
             rules::validate(&ctx, op)
@@ -404,12 +405,13 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
 
 /// The graph as the partitioner sees it, with some inputs rewired (fp16 path).
 fn graph_of(sg: &Subgraph, remap_nodes: &[usize], remap: &[(i32, i32)]) -> Graph {
+    let remap_nodes = node_mask(sg.operators.len(), remap_nodes);
     let nodes = sg
         .operators
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            let op = if remap_nodes.contains(&i) { remapped(op, remap) } else { op.clone() };
+            let op = if remap_nodes[i] { remapped(op, remap) } else { op.clone() };
             let side_effect = matches!(op.code, B::IF | B::WHILE | B::CALL_ONCE)
                 || op.inputs.iter().chain(op.outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
             Node { inputs: op.inputs, outputs: op.outputs, side_effect }
@@ -461,7 +463,8 @@ fn prepare_subgraph(
         // Without the query, only the kernels that are created build an NNAPI model.
         check_buildable(si, sg, &chosen)?;
     }
-    let subsets = partition::partition(&graph, |i| chosen.contains(&i), &popts).map_err(partition_err)?;
+    let mask = node_mask(sg.operators.len(), &chosen);
+    let subsets = partition::partition(&graph, |i| mask[i], &popts).map_err(partition_err)?;
     Ok(plan_of(si, sg, &subsets, chosen.len(), v.refused))
 }
 
@@ -483,8 +486,20 @@ fn fp16_selection(
     Ok(nodes)
 }
 
+/// A membership table for node indices (the lists can hold thousands of nodes).
+fn node_mask(n: usize, nodes: &[usize]) -> Vec<bool> {
+    let mut mask = vec![false; n];
+    for &i in nodes {
+        if let Some(m) = mask.get_mut(i) {
+            *m = true;
+        }
+    }
+    mask
+}
+
 fn delegate_subsets(graph: &Graph, nodes: &[usize], popts: &partition::Options) -> Result<Vec<Subset>, partition::PartitionError> {
-    let subsets = partition::partition(graph, |i| nodes.contains(&i), popts)?;
+    let mask = node_mask(graph.nodes.len(), nodes);
+    let subsets = partition::partition(graph, |i| mask[i], popts)?;
     Ok(subsets.into_iter().filter(|s| s.kind == Kind::Delegate).collect())
 }
 
