@@ -12,6 +12,7 @@ pub mod model;
 pub mod nnapi;
 pub mod options;
 pub mod partition;
+pub mod surgery;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -225,7 +225,7 @@ impl<'a> Model<'a> {
 }
 
 /// Limits for the verifier that still accept models of several hundred MB (many tensors and ops).
-fn verifier_options() -> flatbuffers::VerifierOptions {
+pub fn verifier_options() -> flatbuffers::VerifierOptions {
     flatbuffers::VerifierOptions {
         max_depth: 128,
         max_tables: 1 << 26,
