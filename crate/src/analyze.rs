@@ -25,7 +25,7 @@ pub struct LevelReport {
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// One sentence, e.g. "3 NNAPI partitions cover 66 of 71 nodes; 5 ops run on the CPU, 4 CPU↔NPU transitions."
     pub summary: String,

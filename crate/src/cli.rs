@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use lexopt::prelude::*;
 
 use crate::analyze;
+use crate::fixes::{self, Cut, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
 
@@ -16,6 +17,12 @@ commands:
   inspect MODEL [--format text|json]     the model summary and its operators
   analyze MODEL [flags] [--format text|json] [--require-full-delegation]
                                          how the NNAPI delegate splits the model
+  fix MODEL -o OUT [flags] [--only IDS] [--skip IDS] [--cut tail|head] [--pool-form auto|mean|separable]
+                 [--format text|json] [--require-full-delegation]
+                                         rewrite the model so NNAPI accepts more of it
+                                         (default target: --sdk 29; fixes: argmax-int32,
+                                         resize-align-corners, avg-pool-window, int64-constants,
+                                         conv-zero-bias; cut only on request)
   help                                   this text
 
 analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):
@@ -66,6 +73,7 @@ pub fn run(args: Vec<OsString>) -> Result<Output, String> {
     match command.as_str() {
         "inspect" => cmd_inspect(parser),
         "analyze" | "analyse" => cmd_analyze(parser),
+        "fix" => cmd_fix(parser),
         "help" => Ok(Output { stdout: USAGE.into(), code: 0 }),
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
@@ -194,4 +202,77 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     };
     let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full);
     Ok(Output { stdout, code: if require_full && !all_full { 3 } else { 0 } })
+}
+
+fn id_list(v: &str) -> Vec<String> {
+    v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+fn check_fix_ids(ids: &[String]) -> Result<(), String> {
+    match ids.iter().find(|id| !fixes::ALL_FIXES.contains(&id.as_str())) {
+        Some(bad) => Err(format!("unknown fix {bad:?}; the fixes are {}", fixes::ALL_FIXES.join(", "))),
+        None => Ok(()),
+    }
+}
+
+fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
+    let mut path: Option<PathBuf> = None;
+    let mut out: Option<PathBuf> = None;
+    let mut format = Format::Text;
+    let mut require_full = false;
+    let mut o = FixOptions::default();
+    let mut levels: Option<Vec<u32>> = None;
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('o') => out = Some(parser.value().map_err(|e| e.to_string())?.into()),
+            Long(name) => {
+                let name = name.replace('_', "-");
+                match name.as_str() {
+                    "output" => out = Some(parser.value().map_err(|e| e.to_string())?.into()),
+                    "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
+                    "require-full-delegation" => require_full = true,
+                    "only" => o.only = Some(id_list(&flag_value(&mut parser, "only")?)),
+                    "skip" => o.skip = id_list(&flag_value(&mut parser, "skip")?),
+                    "cut" => {
+                        for c in id_list(&flag_value(&mut parser, "cut")?) {
+                            o.cut.push(match c.as_str() {
+                                "tail" => Cut::Tail,
+                                "head" => Cut::Head,
+                                other => return Err(format!("--cut takes tail or head, not {other:?}")),
+                            });
+                        }
+                    }
+                    "pool-form" => {
+                        o.pool_form = match flag_value(&mut parser, "pool-form")?.as_str() {
+                            "auto" => PoolForm::Auto,
+                            "mean" => PoolForm::Mean,
+                            "separable" => PoolForm::Separable,
+                            other => return Err(format!("--pool-form takes auto, mean or separable, not {other:?}")),
+                        }
+                    }
+                    other => {
+                        if !delegate_flag(&mut parser, other, &mut o.target, &mut levels)? {
+                            return Err(format!("unknown flag --{other}\n{USAGE}"));
+                        }
+                    }
+                }
+            }
+            Value(v) if path.is_none() => path = Some(v.into()),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    let path = path.ok_or("fix needs a MODEL path")?;
+    let out = out.ok_or("fix needs -o OUT, the path of the fixed model")?;
+    check_fix_ids(o.only.as_deref().unwrap_or(&[]))?;
+    check_fix_ids(&o.skip)?;
+    o.target.sdk = levels.and_then(|l| l.first().copied()).unwrap_or(29);
+    let bytes = read_file(&path)?;
+    let (fixed, report) = fixes::fix(&bytes, &o).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&out, &fixed).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let stdout = match format {
+        Format::Text => format!("{}\nWrote {} ({} bytes).\n", fixes::render_text(&report), out.display(), fixed.len()),
+        Format::Json => to_json(&report)?,
+    };
+    let full = report.after.outcome == Outcome::Full;
+    Ok(Output { stdout, code: if require_full && !full { 3 } else { 0 } })
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod control_deps;
 pub mod cost;
 pub mod dynamic;
+pub mod fixes;
 pub mod inspect;
 pub mod model;
 pub mod nnapi;

@@ -233,7 +233,12 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     for (si, sg) in model.subgraphs.iter().enumerate() {
         match prepare_subgraph(model, si, sg, o, setting) {
             Ok(p) => plans.push(p),
-            Err(f) => return fail(a, f),
+            Err((f, refused)) => {
+                if si == 0 {
+                    a.refused = refused;
+                }
+                return fail(a, f);
+            }
         }
     }
     finish(a, plans)
@@ -428,14 +433,30 @@ fn partition_opts(o: &Options, model: &Model<'_>, si: usize) -> partition::Optio
     }
 }
 
+/// The plan of one subgraph, or the failure with the ops Validate refused (still worth showing).
 fn prepare_subgraph(
     model: &Model<'_>,
     si: usize,
     sg: &Subgraph,
     o: &Options,
     s: Setting,
+) -> Result<SubgraphPlan, (Failure, Vec<Refusal>)> {
+    let mut v = validate_all(model, sg, s);
+    let refused = std::mem::take(&mut v.refused);
+    plan_subgraph(model, si, sg, o, s, &v).map(|mut p| {
+        p.refused = refused.clone();
+        p
+    }).map_err(|f| (f, refused))
+}
+
+fn plan_subgraph(
+    model: &Model<'_>,
+    si: usize,
+    sg: &Subgraph,
+    o: &Options,
+    s: Setting,
+    v: &Validation,
 ) -> Result<SubgraphPlan, Failure> {
-    let v = validate_all(model, sg, s);
     let popts = partition_opts(o, model, si);
     let partition_err = |e: partition::PartitionError| Failure {
         message: "Failed to apply NNAPI delegate.".into(),
@@ -451,7 +472,7 @@ fn prepare_subgraph(
         graph = graph_of(sg, &supported, &fp16.remap);
     }
     if supported.is_empty() {
-        return Ok(cpu_only_plan(si, sg, v.refused));
+        return Ok(cpu_only_plan(si, sg, Vec::new()));
     }
     let preview = delegate_subsets(&graph, &supported, &popts).map_err(partition_err)?;
     if s.queries_device {
@@ -465,7 +486,7 @@ fn prepare_subgraph(
     }
     let mask = node_mask(sg.operators.len(), &chosen);
     let subsets = partition::partition(&graph, |i| mask[i], &popts).map_err(partition_err)?;
-    Ok(plan_of(si, sg, &subsets, chosen.len(), v.refused))
+    Ok(plan_of(si, sg, &subsets, chosen.len(), Vec::new()))
 }
 
 /// FP16GraphPartitionHelper (tflite/delegates/utils.cc): all nodes when everything else is

@@ -1,0 +1,379 @@
+//! Model surgery that makes ops the NNAPI delegate refuses delegable. Each fix is its own module
+//! saying when it applies, what it changes and why it is safe; this module is the planner that picks
+//! fixes for a target (API level + delegate options), applies them, and checks the result with the
+//! predictor.
+//!
+//! A fix is applied to an op only when the target refuses that op and the fixes planned for it
+//! cure every one of its reasons; afterwards the fixed model is analysed again and any fix whose ops
+//! are still refused is taken back.
+
+pub mod argmax;
+pub mod bias;
+pub mod cut;
+pub mod int64;
+pub mod pool;
+pub mod resize;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::{verdict, Verdict};
+use crate::cost;
+use crate::model::{self, Model, ModelError, Subgraph};
+use crate::nnapi::delegate::{self, Analysis, Options};
+use crate::surgery::Draft;
+
+pub use cut::Cut;
+
+pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
+
+/// Every fix, in the order the planner tries them.
+pub const ALL_FIXES: [&str; 6] = [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, cut::ID];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exactness {
+    /// Bit-identical results on every backend.
+    Exact,
+    /// Identical on some backends, off by one quantized step in rare cases on others (see detail).
+    NearExact,
+    /// Results change slightly (see detail).
+    Approximate,
+    /// The model's inputs or outputs change (cut).
+    ChangesInterface,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    pub fix: &'static str,
+    /// Index of the op in the original model.
+    pub op: usize,
+    pub op_type: String,
+    pub what: String,
+    pub exactness: Exactness,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Tensors written by the ops this change created or modified (to check them afterwards).
+    #[serde(skip)]
+    pub touched: Vec<i32>,
+}
+
+impl Change {
+    pub fn new(fix: &'static str, op: usize, op_type: &str, what: String, exactness: Exactness, touched: Vec<i32>) -> Change {
+        Change { fix, op, op_type: op_type.to_string(), what, exactness, detail: String::new(), touched }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolForm {
+    /// MEAN where the level allows it (≥ 29), else separable pooling.
+    #[default]
+    Auto,
+    Mean,
+    Separable,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FixOptions {
+    pub target: Options,
+    /// Only these fixes (by id); all when absent.
+    pub only: Option<Vec<String>>,
+    pub skip: Vec<String>,
+    pub cut: Vec<Cut>,
+    pub pool_form: PoolForm,
+}
+
+impl FixOptions {
+    fn enabled(&self, id: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.iter().any(|x| x == id)) && !self.skip.iter().any(|x| x == id)
+    }
+}
+
+/// What a fix needs to decide.
+pub struct Ctx<'m, 'a> {
+    pub model: &'m Model<'a>,
+    pub sg: &'m Subgraph,
+    pub level: i64,
+    pub opts: &'m FixOptions,
+    /// ARG_MAX/ARG_MIN ops whose output will be int32 after the fixes.
+    pub int32_argmax: Vec<usize>,
+}
+
+/// An op the target refuses that stays refused, and why no fix helps.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFixed {
+    pub op: usize,
+    pub op_type: String,
+    pub reasons: Vec<String>,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FixReport {
+    pub format: &'static str,
+    pub options: FixOptions,
+    pub changes: Vec<Change>,
+    pub not_fixed: Vec<NotFixed>,
+    pub before: Analysis,
+    pub before_verdict: Verdict,
+    pub after: Analysis,
+    pub after_verdict: Verdict,
+    pub output_size: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Planned {
+    ArgMax(argmax::Plan),
+    Resize(resize::Plan),
+    Pool(pool::Plan),
+    Int64(int64::Plan),
+    Bias(bias::Plan),
+}
+
+impl Planned {
+    fn id(&self) -> &'static str {
+        match self {
+            Planned::ArgMax(_) => argmax::ID,
+            Planned::Resize(_) => resize::ID,
+            Planned::Pool(_) => pool::ID,
+            Planned::Int64(_) => int64::ID,
+            Planned::Bias(_) => bias::ID,
+        }
+    }
+    /// Fixes that insert ops go last for an op, after the in-place ones.
+    fn inserts(&self) -> bool {
+        matches!(self, Planned::Resize(_) | Planned::Pool(_))
+    }
+    fn apply(&self, d: &mut Draft<'_>) -> Change {
+        match self {
+            Planned::ArgMax(p) => argmax::apply(d, p),
+            Planned::Resize(p) => resize::apply(d, p),
+            Planned::Pool(p) => pool::apply(d, p),
+            Planned::Int64(p) => int64::apply(d, p),
+            Planned::Bias(p) => bias::apply(d, p),
+        }
+    }
+}
+
+type Cures = fn(&str) -> bool;
+
+/// Which fix might cure a reason, and how to plan it.
+fn fixes_for(reason: &str) -> Vec<(&'static str, Cures)> {
+    let all: [(&'static str, Cures); 5] = [
+        (argmax::ID, argmax::cures),
+        (resize::ID, resize::cures),
+        (pool::ID, pool::cures),
+        (int64::ID, int64::cures),
+        (bias::ID, bias::cures),
+    ];
+    all.into_iter().filter(|(_, cures)| cures(reason)).collect()
+}
+
+fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
+    match id {
+        argmax::ID => argmax::plan(c, i).map(Planned::ArgMax),
+        resize::ID => resize::plan(c, i).map(Planned::Resize),
+        pool::ID => pool::plan(c, i).map(Planned::Pool),
+        int64::ID => int64::plan(c, i).map(Planned::Int64),
+        bias::ID => bias::plan(c, i).map(Planned::Bias),
+        other => Err(format!("unknown fix {other}")),
+    }
+}
+
+/// The plans for one refused op, or why it stays refused.
+fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[(&str, usize)]) -> Result<Vec<Planned>, String> {
+    let mut plans: Vec<Planned> = Vec::new();
+    let mut why = Vec::new();
+    for reason in reasons {
+        let mut cured = plans.iter().any(|p| fixes_for(reason).iter().any(|(id, _)| *id == p.id()));
+        for (id, _) in fixes_for(reason) {
+            if cured {
+                break;
+            }
+            if !c.opts.enabled(id) {
+                why.push(format!("{id} is turned off"));
+                continue;
+            }
+            if excluded.contains(&(id, i)) {
+                why.push(format!("{id} did not make the op accepted"));
+                continue;
+            }
+            match plan_fix(c, id, i) {
+                Ok(p) => {
+                    plans.push(p);
+                    cured = true;
+                }
+                Err(e) => why.push(format!("{id}: {e}")),
+            }
+        }
+        if !cured {
+            if fixes_for(reason).is_empty() {
+                why.push(format!("no rewrite removes \"{reason}\""));
+            }
+            return Err(why.join("; "));
+        }
+    }
+    Ok(plans)
+}
+
+/// Fix the model for `opts.target`: the fixed bytes and a report of what changed.
+pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), ModelError> {
+    let m = model::read(bytes)?;
+    let before = delegate::analyze(&m, &opts.target);
+    let mut excluded: Vec<(&'static str, usize)> = Vec::new();
+    loop {
+        let (fixed, changes, not_fixed) = attempt(bytes, &m, &before, opts, &excluded)?;
+        let fm = model::read(&fixed)?;
+        let after = delegate::analyze(&fm, &opts.target);
+        let failed = failed_changes(&fm, &after, &changes);
+        if failed.is_empty() || changes.is_empty() {
+            return finish(bytes, &m, fixed, before, changes, not_fixed, opts);
+        }
+        excluded.extend(failed);
+    }
+}
+
+/// Plans and applies every fix not excluded; returns the written model.
+fn attempt(
+    bytes: &[u8],
+    m: &Model<'_>,
+    before: &Analysis,
+    opts: &FixOptions,
+    excluded: &[(&'static str, usize)],
+) -> Result<(Vec<u8>, Vec<Change>, Vec<NotFixed>), ModelError> {
+    let Some(level) = before.level else {
+        let why = before.failure.as_ref().map_or("the delegate is not used".into(), |f| f.reason.clone());
+        let nf = NotFixed { op: 0, op_type: String::new(), reasons: vec![], why };
+        return Ok((bytes.to_vec(), vec![], vec![nf]));
+    };
+    let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
+    let mut ctx = Ctx { model: m, sg, level, opts, int32_argmax: Vec::new() };
+    let problems = problems(m, before);
+    ctx.int32_argmax = problems
+        .iter()
+        .filter(|(i, r)| r.iter().any(|x| argmax::cures(x)) && plan_op(&ctx, *i, r, excluded).is_ok())
+        .map(|(i, _)| *i)
+        .collect();
+    let mut planned: Vec<(usize, Planned)> = Vec::new();
+    let mut not_fixed = Vec::new();
+    for (i, reasons) in &problems {
+        match plan_op(&ctx, *i, reasons, excluded) {
+            Ok(plans) => planned.extend(plans.into_iter().map(|p| (*i, p))),
+            Err(why) => not_fixed.push(NotFixed { op: *i, op_type: sg.operators[*i].type_name(), reasons: reasons.clone(), why }),
+        }
+    }
+    // Highest op first, so inserting ops never shifts an op still to be fixed; in-place fixes of an
+    // op before the ones that insert after it.
+    planned.sort_by_key(|(i, p)| (std::cmp::Reverse(*i), p.inserts()));
+    let mut draft = Draft::open(bytes)?;
+    let mut changes: Vec<Change> = planned.iter().map(|(_, p)| p.apply(&mut draft)).collect();
+    changes.sort_by_key(|c| c.op);
+    Ok((draft.write()?, changes, not_fixed))
+}
+
+/// Ops of the primary subgraph with the reasons they keep NNAPI from running them: the ops
+/// Validate refuses, and accepted ops with constant int64 operands (NNAPI cannot build those).
+fn problems(m: &Model<'_>, before: &Analysis) -> Vec<(usize, Vec<String>)> {
+    let mut list: Vec<(usize, Vec<String>)> = before.refused.iter().map(|r| (r.index, r.reasons.clone())).collect();
+    let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
+    for (i, op) in sg.operators.iter().enumerate() {
+        let refused = list.iter().any(|(k, _)| *k == i);
+        let int64 = op.inputs.iter().any(|&t| sg.tensor(t).is_some_and(|t| t.is_const() && t.dtype == model::TensorType::INT64));
+        if !refused && int64 {
+            list.push((i, vec!["Failed to add NN API tensor: type INT64 is not supported.".into()]));
+        }
+    }
+    list.sort_by_key(|(i, _)| *i);
+    list
+}
+
+/// Changes whose ops the fixed model still refuses.
+fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<(&'static str, usize)> {
+    let sg = &fm.subgraphs[0]; // ok: model::read refuses models without subgraphs
+    let refused_outputs: Vec<i32> =
+        after.refused.iter().flat_map(|r| sg.operators.get(r.index).map(|o| o.outputs.clone()).unwrap_or_default()).collect();
+    let int64_failure = after.failure.as_ref().and_then(|f| f.op_index).map(|i| sg.operators.get(i).map(|o| o.outputs.clone()).unwrap_or_default());
+    changes
+        .iter()
+        .filter(|c| c.touched.iter().any(|t| refused_outputs.contains(t) || int64_failure.as_ref().is_some_and(|o| o.contains(t))))
+        .map(|c| (c.fix, c.op))
+        .collect()
+}
+
+fn finish(
+    original: &[u8],
+    m: &Model<'_>,
+    mut fixed: Vec<u8>,
+    before: Analysis,
+    mut changes: Vec<Change>,
+    not_fixed: Vec<NotFixed>,
+    opts: &FixOptions,
+) -> Result<(Vec<u8>, FixReport), ModelError> {
+    for &c in &opts.cut {
+        let fm = model::read(&fixed)?;
+        let a = delegate::analyze(&fm, &opts.target);
+        let cpu: Vec<usize> = a.plan.iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
+        let mut d = Draft::open(&fixed)?;
+        let cuts = cut::apply(&mut d, &fm.subgraphs[0], &cpu, c);
+        if !cuts.is_empty() {
+            let written = d.write()?;
+            changes.extend(cuts);
+            fixed = written;
+        }
+    }
+    if changes.is_empty() {
+        fixed = original.to_vec();
+    }
+    let fm = model::read(&fixed)?;
+    let after = delegate::analyze(&fm, &opts.target);
+    let before_verdict = verdict(&before, &cost::op_costs(m));
+    let after_verdict = verdict(&after, &cost::op_costs(&fm));
+    let output_size = fixed.len();
+    let report = FixReport {
+        format: FIX_FORMAT,
+        options: opts.clone(),
+        changes,
+        not_fixed,
+        before,
+        before_verdict,
+        after,
+        after_verdict,
+        output_size,
+    };
+    Ok((fixed, report))
+}
+
+/// Text form of a fix report.
+pub fn render_text(r: &FixReport) -> String {
+    let mut out = format!(
+        "Fixing for Android API {} ({})\n\nBefore: {}\n",
+        r.options.target.sdk,
+        crate::analyze::options_flags(&r.options.target),
+        r.before_verdict.summary
+    );
+    if r.changes.is_empty() {
+        out += "\nNo fix applies.\n";
+    } else {
+        out += &format!("\nChanges ({}):\n", r.changes.len());
+        for c in &r.changes {
+            out += &format!("  op {:>3} {:<18} [{}] {} — {:?}", c.op, c.op_type, c.fix, c.what, c.exactness);
+            if !c.detail.is_empty() {
+                out += &format!(" ({})", c.detail);
+            }
+            out += "\n";
+        }
+    }
+    for n in &r.not_fixed {
+        if n.reasons.is_empty() {
+            out += &format!("\nNothing to fix: {}\n", n.why);
+        } else {
+            out += &format!("\nCannot fix op {} {}: {}\n  because: {}\n", n.op, n.op_type, n.reasons.join(" | "), n.why);
+        }
+    }
+    out += &format!("\nAfter: {}\n", r.after_verdict.summary);
+    for row in &r.after.plan {
+        out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
+    }
+    out
+}
