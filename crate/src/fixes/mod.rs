@@ -182,7 +182,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
 }
 
 /// The plans for one refused op, or why it stays refused.
-fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[(&str, usize)]) -> Result<Vec<Planned>, String> {
+fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded]) -> Result<Vec<Planned>, String> {
     let mut plans: Vec<Planned> = Vec::new();
     let mut why = Vec::new();
     for reason in reasons {
@@ -195,8 +195,8 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[(&str, usi
                 why.push(format!("{id} is turned off"));
                 continue;
             }
-            if excluded.contains(&(id, i)) {
-                why.push(format!("{id} did not make the op accepted"));
+            if let Some(x) = excluded.iter().find(|x| x.fix == id && x.op == i) {
+                why.push(format!("{id}: {}", x.why));
                 continue;
             }
             match plan_fix(c, id, i) {
@@ -217,21 +217,50 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[(&str, usi
     Ok(plans)
 }
 
+/// A fix taken back for one op, and why.
+#[derive(Debug, Clone)]
+struct Excluded {
+    fix: &'static str,
+    op: usize,
+    why: String,
+}
+
 /// Fix the model for `opts.target`: the fixed bytes and a report of what changed.
 pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), ModelError> {
     let m = model::read(bytes)?;
     let before = delegate::analyze(&m, &opts.target);
-    let mut excluded: Vec<(&'static str, usize)> = Vec::new();
+    let mut excluded: Vec<Excluded> = Vec::new();
     loop {
         let (fixed, changes, not_fixed) = attempt(bytes, &m, &before, opts, &excluded)?;
         let fm = model::read(&fixed)?;
         let after = delegate::analyze(&fm, &opts.target);
-        let failed = failed_changes(&fm, &after, &changes);
-        if failed.is_empty() || changes.is_empty() {
+        let mut taken_back = failed_changes(&fm, &after, &changes);
+        if taken_back.is_empty() && after.outcome != delegate::Outcome::Full {
+            taken_back = unrequested_approximations(&changes, opts);
+        }
+        if taken_back.is_empty() {
             return finish(bytes, &m, fixed, before, changes, not_fixed, opts);
         }
-        excluded.extend(failed);
+        excluded.extend(taken_back);
     }
+}
+
+/// Approximate changes are only worth their error when they complete the delegation, unless the
+/// user asked for them by name.
+fn unrequested_approximations(changes: &[Change], opts: &FixOptions) -> Vec<Excluded> {
+    let requested = |c: &Change| {
+        opts.only.as_ref().is_some_and(|o| o.iter().any(|x| x == c.fix))
+            || (c.fix == pool::ID && opts.pool_form == PoolForm::Separable)
+    };
+    changes
+        .iter()
+        .filter(|c| c.exactness == Exactness::Approximate && !requested(c))
+        .map(|c| Excluded {
+            fix: c.fix,
+            op: c.op,
+            why: "the only form here is approximate and would not make the model fully delegated (ask for it with --only or --pool-form separable)".into(),
+        })
+        .collect()
 }
 
 /// Plans and applies every fix not excluded; returns the written model.
@@ -240,7 +269,7 @@ fn attempt(
     m: &Model<'_>,
     before: &Analysis,
     opts: &FixOptions,
-    excluded: &[(&'static str, usize)],
+    excluded: &[Excluded],
 ) -> Result<(Vec<u8>, Vec<Change>, Vec<NotFixed>), ModelError> {
     let Some(level) = before.level else {
         let why = before.failure.as_ref().map_or("the delegate is not used".into(), |f| f.reason.clone());
@@ -289,7 +318,7 @@ fn problems(m: &Model<'_>, before: &Analysis) -> Vec<(usize, Vec<String>)> {
 }
 
 /// Changes whose ops the fixed model still refuses.
-fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<(&'static str, usize)> {
+fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<Excluded> {
     let sg = &fm.subgraphs[0]; // ok: model::read refuses models without subgraphs
     let refused_outputs: Vec<i32> =
         after.refused.iter().flat_map(|r| sg.operators.get(r.index).map(|o| o.outputs.clone()).unwrap_or_default()).collect();
@@ -297,7 +326,7 @@ fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<(
     changes
         .iter()
         .filter(|c| c.touched.iter().any(|t| refused_outputs.contains(t) || int64_failure.as_ref().is_some_and(|o| o.contains(t))))
-        .map(|c| (c.fix, c.op))
+        .map(|c| Excluded { fix: c.fix, op: c.op, why: "the rewritten ops were still refused".into() })
         .collect()
 }
 
@@ -364,16 +393,39 @@ pub fn render_text(r: &FixReport) -> String {
             out += "\n";
         }
     }
-    for n in &r.not_fixed {
-        if n.reasons.is_empty() {
-            out += &format!("\nNothing to fix: {}\n", n.why);
-        } else {
-            out += &format!("\nCannot fix op {} {}: {}\n  because: {}\n", n.op, n.op_type, n.reasons.join(" | "), n.why);
-        }
-    }
+    out += &render_not_fixed(&r.not_fixed);
     out += &format!("\nAfter: {}\n", r.after_verdict.summary);
     for row in &r.after.plan {
         out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
+    }
+    out
+}
+
+/// Ops that stay refused, grouped when they share the op type, reasons and explanation.
+fn render_not_fixed(list: &[NotFixed]) -> String {
+    let mut groups: Vec<(&NotFixed, Vec<usize>)> = Vec::new();
+    for n in list {
+        match groups.iter_mut().find(|(g, _)| g.op_type == n.op_type && g.reasons == n.reasons && g.why == n.why) {
+            Some((_, ops)) => ops.push(n.op),
+            None => groups.push((n, vec![n.op])),
+        }
+    }
+    let mut out = String::new();
+    for (n, ops) in groups {
+        if n.reasons.is_empty() {
+            out += &format!("\nNothing to fix: {}\n", n.why);
+            continue;
+        }
+        let ops: Vec<String> = ops.iter().map(|o| o.to_string()).collect();
+        out += &format!(
+            "\nCannot fix {} {} (op{} {}): {}\n  because: {}\n",
+            ops.len(),
+            n.op_type,
+            if ops.len() == 1 { "" } else { "s" },
+            ops.join(", "),
+            n.reasons.join(" | "),
+            n.why
+        );
     }
     out
 }
