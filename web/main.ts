@@ -2,6 +2,7 @@
 import init, { inspect, version } from "./pkg/delegate_doctor.js";
 import { byId, clear, el } from "./dom.js";
 import { analyseAll, readTarget, renderDiagnosis } from "./diagnose.js";
+import { renderFix, runFix } from "./fix.js";
 import type { InspectReport, LevelReport, TensorRef } from "./report.js";
 
 const status = byId<HTMLParagraphElement>("status");
@@ -17,6 +18,7 @@ function showError(message: string): void {
   byId("summary").hidden = true;
   byId("ops").hidden = true;
   byId("diagnose").hidden = true;
+  byId("fix").hidden = true;
   status.textContent = "";
 }
 
@@ -127,6 +129,7 @@ function diagnose(): void {
     });
     markOps(a);
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
+    renderFix(current.name, runFix(current.bytes, target));
   } catch (e) {
     showError(`${current.name}: ${String(e)}`);
   }
@@ -183,10 +186,13 @@ function wireInputs(): void {
       file.click();
     }
   });
-  const form = byId<HTMLFormElement>("target");
-  form.addEventListener("input", () => diagnose());
-  form.addEventListener("change", () => diagnose());
-  form.addEventListener("submit", (e) => e.preventDefault());
+  for (const id of ["target", "fix-options"]) {
+    const form = byId<HTMLFormElement>(id);
+    form.addEventListener("change", () => diagnose());
+    form.addEventListener("submit", (e) => e.preventDefault());
+  }
+  byId("accelerator").addEventListener("input", () => diagnose());
+  byId("limit").addEventListener("input", () => diagnose());
   for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-sample]")) {
     button.addEventListener("click", () => void openUrl(button.dataset.sample ?? ""));
   }

@@ -91,3 +91,23 @@ export interface AnalyzeReport {
   format: string;
   analyses: LevelReport[];
 }
+
+export interface Change {
+  fix: string;
+  op: number;
+  op_type: string;
+  what: string;
+  exactness: "exact" | "near-exact" | "approximate" | "changes-interface";
+  detail?: string;
+}
+
+export interface FixReport {
+  format: string;
+  changes: Change[];
+  not_fixed: { op: number; op_type: string; reasons: string[]; why: string }[];
+  before: LevelReport;
+  after: LevelReport;
+  before_verdict: LevelReport["verdict"];
+  after_verdict: LevelReport["verdict"];
+  output_size: number;
+}

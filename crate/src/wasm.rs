@@ -3,6 +3,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::fixes::{self, FixOptions};
 use crate::nnapi::delegate::Options;
 use crate::{analyze, inspect, model};
 
@@ -32,6 +33,23 @@ pub fn analyze(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsVal
     };
     let levels = if levels.is_empty() { analyze::ALL_LEVELS.to_vec() } else { levels };
     to_js(&analyze::report(&m, &o, &levels))
+}
+
+/// Fixes the model for `options` (a plain object with the fields of `FixOptions`: `target`,
+/// `only`, `skip`, `cut`, `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
+/// `delegate-doctor fix --format json` prints (changes, not_fixed, before, after).
+#[wasm_bindgen]
+pub fn fix(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    let o: FixOptions = if options.is_undefined() || options.is_null() {
+        FixOptions::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
+    };
+    let (fixed, report) = fixes::fix(bytes, &o).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(fixed.as_slice()))?;
+    js_sys::Reflect::set(&out, &"report".into(), &to_js(&report)?)?;
+    Ok(out.into())
 }
 
 /// The version of this build, shown in the page footer.

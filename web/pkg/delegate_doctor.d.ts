@@ -8,6 +8,13 @@
 export function analyze(bytes: Uint8Array | number[], options: any, levels: Uint32Array | number[]): any;
 
 /**
+ * Fixes the model for `options` (a plain object with the fields of `FixOptions`: `target`,
+ * `only`, `skip`, `cut`, `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
+ * `delegate-doctor fix --format json` prints (changes, not_fixed, before, after).
+ */
+export function fix(bytes: Uint8Array | number[], options: any): any;
+
+/**
  * The model summary and op list, as `delegate-doctor inspect --format json` prints it.
  * Errors are thrown as a string that says what is wrong and where.
  */
@@ -23,6 +30,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
     readonly analyze: (a: number, b: number, c: any, d: number, e: number) => [number, number, number];
+    readonly fix: (a: number, b: number, c: any) => [number, number, number];
     readonly inspect: (a: number, b: number) => [number, number, number];
     readonly version: () => [number, number];
     readonly __wbindgen_malloc: (a: number, b: number) => number;

@@ -2,6 +2,7 @@
 /* eslint-disable */
 export const memory: WebAssembly.Memory;
 export const analyze: (a: number, b: number, c: any, d: number, e: number) => [number, number, number];
+export const fix: (a: number, b: number, c: any) => [number, number, number];
 export const inspect: (a: number, b: number) => [number, number, number];
 export const version: () => [number, number];
 export const __wbindgen_malloc: (a: number, b: number) => number;

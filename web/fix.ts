@@ -1,0 +1,103 @@
+// The fix panel: which fixes the planner applies for the target, the plan before and after, and the
+// download of the fixed model.
+import { fix } from "./pkg/delegate_doctor.js";
+import { byId, clear, el } from "./dom.js";
+import { runOrderText, type Target } from "./diagnose.js";
+import type { FixReport } from "./report.js";
+
+export interface FixResult {
+  bytes: Uint8Array;
+  report: FixReport;
+}
+
+function fixOptions(target: Target): object {
+  const boxes = byId("fix-toggles").querySelectorAll<HTMLInputElement>("input[name=fix]");
+  const only = [...boxes].filter((b) => b.checked).map((b) => b.value);
+  const cutTail = byId<HTMLInputElement>("cut-tail").checked;
+  if (cutTail) only.push("cut");
+  return {
+    target: { ...target.options, sdk: target.sdk },
+    only,
+    cut: cutTail ? ["tail"] : [],
+    pool_form: byId<HTMLSelectElement>("pool-form").value,
+  };
+}
+
+export function runFix(bytes: Uint8Array, target: Target): FixResult {
+  return fix(bytes, fixOptions(target)) as FixResult;
+}
+
+function renderChanges(r: FixReport): void {
+  const body = byId("changes").querySelector("tbody");
+  if (!body) return;
+  clear(body);
+  if (r.changes.length === 0) {
+    body.append(el("tr", {}, el("td", { colspan: "4" }, "No fix applies for this target.")));
+  }
+  for (const c of r.changes) {
+    body.append(
+      el(
+        "tr",
+        { "data-fix": c.fix },
+        el("td", {}, `${c.op} ${c.op_type}`),
+        el("td", {}, c.fix),
+        el("td", {}, c.what),
+        el("td", { class: `exactness-${c.exactness}`, title: c.detail ?? "" }, c.detail ? `${c.exactness}: ${c.detail}` : c.exactness),
+      ),
+    );
+  }
+  const notFixed = byId("not-fixed");
+  clear(notFixed);
+  for (const n of r.not_fixed) {
+    const head = n.reasons.length ? `${n.op} ${n.op_type}: ${n.reasons.join(" | ")}` : "Nothing to fix";
+    notFixed.append(el("li", {}, el("strong", {}, head), el("div", { class: "reason" }, `Not fixed: ${n.why}`)));
+  }
+}
+
+/** Shows the fix result and wires the download to its bytes. */
+export function renderFix(name: string, result: FixResult): void {
+  const r = result.report;
+  renderChanges(r);
+  byId("before-verdict").textContent = r.before_verdict.summary;
+  byId("after-verdict").textContent = r.after_verdict.summary;
+  byId("plan-before").textContent = runOrderText(r.before);
+  byId("plan-after").textContent = runOrderText(r.after);
+  const download = byId<HTMLButtonElement>("download");
+  download.disabled = r.changes.length === 0;
+  download.onclick = () => {
+    const url = URL.createObjectURL(new Blob([result.bytes as BlobPart], { type: "application/octet-stream" }));
+    const a = el("a", { href: url, download: fixedName(name) });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
+  byId<HTMLButtonElement>("copy-report").onclick = () => {
+    void navigator.clipboard.writeText(markdown(name, r)).then(
+      () => (byId("fix-status").textContent = "Report copied."),
+      () => (byId("fix-status").textContent = "The browser refused the clipboard."),
+    );
+  };
+  byId("fix").hidden = false;
+}
+
+export function fixedName(name: string): string {
+  return `${name.replace(/\.tflite$/i, "")}.fixed.tflite`;
+}
+
+/** The report as Markdown (model-borne names are escaped for tables). */
+export function markdown(name: string, r: FixReport): string {
+  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const lines = [
+    `## Delegate Doctor: ${cell(name)} for Android API ${r.before.sdk}`,
+    "",
+    `Before: ${r.before_verdict.summary}`,
+    `After: ${r.after_verdict.summary}`,
+    "",
+    "| op | fix | change | exactness |",
+    "|---|---|---|---|",
+    ...r.changes.map((c) => `| ${c.op} ${c.op_type} | ${c.fix} | ${cell(c.what)} | ${c.exactness}${c.detail ? `: ${cell(c.detail)}` : ""} |`),
+  ];
+  for (const n of r.not_fixed) lines.push("", `Not fixed: ${n.op} ${n.op_type}: ${cell(n.why)}`);
+  return lines.join("\n") + "\n";
+}
