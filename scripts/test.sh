@@ -19,6 +19,9 @@ cargo test --workspace 2>&1 | tee "$log/cargo.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || { status=1; grep -q '^test result:' "$log/cargo.txt" || failed=$((failed + 1)); }
 count_cargo "$log/cargo.txt"
 
+echo "== e2e fixtures"
+cargo run -q --example make_fixtures || { status=1; failed=$((failed + 1)); }
+
 echo "== building the site (wasm + page)"
 if bash scripts/build.sh; then
   echo "== e2e (Playwright in /usr/bin/chromium)"
