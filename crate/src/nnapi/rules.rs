@@ -190,7 +190,7 @@ impl<'a> Check<'_, 'a, '_> {
     }
 
     /// `Expect`: keeps `msg` when `ok` is false.
-    fn expect(&mut self, ok: bool, msg: &str) -> bool {
+    fn check(&mut self, ok: bool, msg: &str) -> bool {
         if !ok {
             self.fail(msg);
         }
@@ -260,13 +260,13 @@ impl<'a> Check<'_, 'a, '_> {
     /// `Expect(pred(input i), msg)`; a missing input is reported instead.
     fn expect_in(&mut self, i: usize, pred: impl FnOnce(&Tensor) -> bool, msg: &str) {
         if let Some(t) = self.input(i) {
-            self.expect(pred(t), msg);
+            self.check(pred(t), msg);
         }
     }
 
     fn expect_out(&mut self, i: usize, pred: impl FnOnce(&Tensor) -> bool, msg: &str) {
         if let Some(t) = self.output(i) {
-            self.expect(pred(t), msg);
+            self.check(pred(t), msg);
         }
     }
 
@@ -293,7 +293,7 @@ impl<'a> Check<'_, 'a, '_> {
     fn ranks_at_most_4(&mut self, msg: &str) {
         let (a, b) = (self.in_rank(0), self.in_rank(1));
         if let (Some(a), Some(b)) = (a, b) {
-            self.expect(a <= 4 && b <= 4, msg);
+            self.check(a <= 4 && b <= 4, msg);
         }
     }
 
@@ -387,7 +387,7 @@ fn float_quant8_or_int32(c: &mut Check) {
 fn restricted_scales(c: &mut Check) {
     let (input, filter, output) = (c.input(0), c.input(1), c.output(0));
     if let (Some(i), Some(f), Some(o)) = (input, filter, output) {
-        c.expect(
+        c.check(
             scale(i) * scale(f) < scale(o),
             "When using NN API version 1.0 or 1.1, input_scale * filter_scale < output_scale.",
         );
@@ -402,7 +402,7 @@ fn add_or_mul_types(c: &mut Check, activation: Act) {
     if c.level() >= NNAPI_1_3 {
         float_quant8_or_int32(c);
         if c.in_type(0) == Some(I32) {
-            c.expect(no_activation(activation), "No activation function supported");
+            c.check(no_activation(activation), "No activation function supported");
         }
     } else {
         float_or_quant8(c);
@@ -427,13 +427,13 @@ fn arg_min_max(c: &mut Check) {
     if let Some(axis) = c.input(1) {
         if axis.dtype == I64 {
             let value = c.const_ints(1).and_then(|v| v.first().copied());
-            c.expect(
+            c.check(
                 axis.is_const() && value.is_some_and(fits_i32),
                 "NNAPI only supports axis as int32. If the axis type is int64 and constant we can \
                  convert it to int32 if the value isn't too large.",
             );
         } else {
-            c.expect(axis.dtype == I32, "Axis should be Int32");
+            c.check(axis.dtype == I32, "Axis should be Int32");
         }
     }
     // Without options the parser leaves output_type = kTfLiteNoType.
@@ -442,7 +442,7 @@ fn arg_min_max(c: &mut Check) {
         (Opts::ArgMinOptions(o), Op::ARG_MIN) => Some(o.output_type),
         _ => None,
     };
-    c.expect(output_type == Some(I32), "NNAPI only supports int32 output.");
+    c.check(output_type == Some(I32), "NNAPI only supports int32 output.");
 }
 
 /// MUL: version 3 (output scale below input scale product) only with an accelerator.
@@ -466,7 +466,7 @@ fn average_pool(c: &mut Check) {
             _ => 0,
         };
         let ok = c.ctx.accel || window <= 256;
-        c.expect(ok, "Large filter window would overflow on the reference CPU path");
+        c.check(ok, "Large filter window would overflow on the reference CPU path");
     }
 }
 
@@ -483,7 +483,7 @@ fn l2_pool(c: &mut Check) {
             Opts::Pool2DOptions(o) => o.fused_activation_function,
             _ => Act::NONE,
         };
-        c.expect(no_activation(act), "Before NNAPI 1.2 fused activation for l2_pool may not be supported.");
+        c.check(no_activation(act), "Before NNAPI 1.2 fused activation for l2_pool may not be supported.");
     }
 }
 
@@ -494,29 +494,29 @@ fn conv_2d(c: &mut Check) {
     let old = c.level() < NNAPI_1_2;
     if old {
         let hybrid = is_hybrid(c);
-        c.expect(!hybrid, "Hybrid operators not supported before NNAPI 1.2");
+        c.check(!hybrid, "Hybrid operators not supported before NNAPI 1.2");
         float_or_uint8(c);
         if let Some(q) = c.input(1).and_then(|f| f.quantization.as_ref()) {
-            c.expect(q.scale.len() <= 1, "Per-channel quantized convolution not supported before NNAPI 1.2.");
+            c.check(q.scale.len() <= 1, "Per-channel quantized convolution not supported before NNAPI 1.2.");
         }
     }
     if old && c.in_type(0) == Some(U8) {
         restricted_scales(c);
     }
-    c.expect(c.n_inputs() == 3, "Conv2D with omitted bias not supported");
+    c.check(c.n_inputs() == 3, "Conv2D with omitted bias not supported");
     let (dw, dh) = match &c.op.options {
         Opts::Conv2DOptions(o) => (o.dilation_w_factor, o.dilation_h_factor),
         _ => (0, 0),
     };
     if dw != 1 || dh != 1 {
-        c.expect(!old, "NNAPI supports dilated Conv2D since NNAPI 1.2.");
+        c.check(!old, "NNAPI supports dilated Conv2D since NNAPI 1.2.");
     }
     if old {
         // Input and filter channels (dims[3]); a tensor of rank < 4 counts as a mismatch.
         let (input, filter) = (c.input(0), c.input(1));
         if let (Some(i), Some(f)) = (input, filter) {
             let same = matches!((i.shape.get(3), f.shape.get(3)), (Some(a), Some(b)) if a == b);
-            c.expect(same, "Grouped convolution not supported before NNAPI < 1.2");
+            c.check(same, "Grouped convolution not supported before NNAPI < 1.2");
         }
     }
 }
@@ -532,7 +532,7 @@ fn depthwise_conv_2d(c: &mut Check) {
             Opts::DepthwiseConv2DOptions(o) => (o.dilation_w_factor, o.dilation_h_factor),
             _ => (0, 0),
         };
-        c.expect(
+        c.check(
             dw == 1 && dh == 1,
             "dilation_width_factor and dilation_height_factor expected to be equal to 1",
         );
@@ -545,7 +545,7 @@ fn fully_connected(c: &mut Check) {
     let old = c.level() < NNAPI_1_2;
     if old {
         let hybrid = is_hybrid(c);
-        c.expect(!hybrid, "Hybrid operators not supported before NNAPI 1.2");
+        c.check(!hybrid, "Hybrid operators not supported before NNAPI 1.2");
         float_or_uint8(c);
     }
     if old && c.in_type(0) == Some(U8) {
@@ -566,9 +566,9 @@ fn softmax(c: &mut Check) {
         "Output type should be one of kTfLiteFloat32, kTfLiteUInt8, kTfLiteInt8.",
     );
     if let Some(rank) = c.in_rank(0) {
-        c.expect(rank <= 4, "Input rank should be <= 4");
+        c.check(rank <= 4, "Input rank should be <= 4");
         if c.level() < NNAPI_1_2 {
-            c.expect(
+            c.check(
                 rank == 2 || rank == 4,
                 "Before API level 29 only 2D and 4D input tensors were supported.",
             );
@@ -596,7 +596,7 @@ fn reshape(c: &mut Check) {
             _ => Vec::new(),
         };
         let rank = if dims == [0] { 0 } else { dims.len() };
-        c.expect(rank > 0, "New shape rank should be > 0");
+        c.check(rank > 0, "New shape rank should be > 0");
     }
 }
 
@@ -626,7 +626,7 @@ fn resize_bilinear(c: &mut Check) {
 
 /// The size input of the two RESIZE ops: present and constant.
 fn resize_size_input(c: &mut Check) {
-    c.expect(c.n_inputs() >= 2, "Expected at least 2 inputs");
+    c.check(c.n_inputs() >= 2, "Expected at least 2 inputs");
     if c.n_inputs() >= 2 {
         c.expect_in(1, Tensor::is_const, "The size input tensor must be constant.");
     }
@@ -634,8 +634,8 @@ fn resize_size_input(c: &mut Check) {
 
 fn resize_flags(c: &mut Check, align_corners: bool, half_pixel_centers: bool) {
     if c.level() <= NNAPI_1_2 {
-        c.expect(!align_corners, "NNAPI does not support align_corners == true.");
-        c.expect(!half_pixel_centers, "NNAPI does not support half_pixel_centers == true.");
+        c.check(!align_corners, "NNAPI does not support align_corners == true.");
+        c.check(!half_pixel_centers, "NNAPI does not support half_pixel_centers == true.");
     }
 }
 
@@ -660,7 +660,7 @@ fn squeeze(c: &mut Check) {
             Opts::SqueezeOptions(o) => o.squeeze_dims.as_ref().map_or(0, Vec::len),
             _ => 0,
         };
-        c.expect(count != 0, "NNAPI 1.1 does not support null squeeze_dims properly.");
+        c.check(count != 0, "NNAPI 1.1 does not support null squeeze_dims properly.");
     }
 }
 
@@ -668,12 +668,12 @@ fn unidirectional_sequence_lstm(c: &mut Check) {
     c.max_version(2);
     c.min_level(NNAPI_1_2);
     not_hybrid(c);
-    c.expect(matches!(c.n_inputs(), 20 | 24), "Supporting only operation with 20 or 24 inputs");
+    c.check(matches!(c.n_inputs(), 20 | 24), "Supporting only operation with 20 or 24 inputs");
 }
 
 fn not_hybrid(c: &mut Check) {
     let hybrid = is_hybrid(c);
-    c.expect(!hybrid, "Hybrid version of this op is not supported by NN API.");
+    c.check(!hybrid, "Hybrid version of this op is not supported by NN API.");
 }
 
 /// L2_NORMALIZATION: note the message "Expected 4 inputs" is about the input's rank.
@@ -687,7 +687,7 @@ fn l2_normalization(c: &mut Check) {
         Opts::L2NormOptions(o) => o.fused_activation_function,
         _ => Act::NONE,
     };
-    c.expect(no_activation(act), "Expected no activation");
+    c.check(no_activation(act), "Expected no activation");
 }
 
 fn lsh_projection(c: &mut Check) {
@@ -695,8 +695,8 @@ fn lsh_projection(c: &mut Check) {
     let sparse =
         matches!(&c.op.options, Opts::LSHProjectionOptions(o) if o.type_ == LSHProjectionType::SPARSE);
     if sparse {
-        c.expect(c.level() >= NNAPI_1_2, "NNAPI does not support sparse projection correctly pre-Q");
-        c.expect(c.n_inputs() == 2, " NNAPI does not support weights for sparse projects.");
+        c.check(c.level() >= NNAPI_1_2, "NNAPI does not support sparse projection correctly pre-Q");
+        c.check(c.n_inputs() == 2, " NNAPI does not support weights for sparse projects.");
     }
 }
 
@@ -708,7 +708,7 @@ fn concatenation(c: &mut Check) {
         Opts::ConcatenationOptions(o) => o.fused_activation_function,
         _ => Act::NONE,
     };
-    c.expect(no_activation(act), "No activation function supported");
+    c.check(no_activation(act), "No activation function supported");
     c.expect_in(0, |t| t.rank() <= 4, "Input rank should be less than 4");
     let Some(first) = c.input(0) else { return };
     c.type_in(first.dtype, &[F16, F32, U8, I8]);
@@ -716,7 +716,7 @@ fn concatenation(c: &mut Check) {
         for i in 1..c.n_inputs() {
             let Some(t) = c.input(i) else { break };
             let same = scale(t) == scale(first) && zero_point(t) == zero_point(first);
-            if !c.expect(
+            if !c.check(
                 same,
                 "NNAPI 1.0-1 only supported concatenating quantized tensor of the same scale and offset.",
             ) {
@@ -733,14 +733,14 @@ fn dequantize(c: &mut Check) {
     if c.level() >= NNAPI_1_3 && input.is_some_and(|t| t.dtype == F16 && !t.is_const()) {
         return;
     }
-    c.expect(matches!(c.op.version, 1 | 2), "Supported op versions are 1 and 2 only");
+    c.check(matches!(c.op.version, 1 | 2), "Supported op versions are 1 and 2 only");
     let Some(input) = input else { return };
     if c.level() < NNAPI_1_2 {
         c.type_in(input.dtype, &[U8]);
     } else {
         c.type_in(input.dtype, &[U8, I8]);
         if c.level() == NNAPI_1_2 && input.dtype == I8 {
-            c.expect(
+            c.check(
                 zero_point(input) == 0,
                 "NN API supports int8 type since version 1.2 but only for symmetric quantization.",
             );
@@ -784,13 +784,13 @@ fn sub(c: &mut Check) {
     let ok = (level >= NNAPI_1_1 && t == F32)
         || (level >= NNAPI_1_2 && is_quantized(t))
         || (level >= NNAPI_1_3 && t == I32);
-    c.expect(ok, "NNAPI only support float sub.");
+    c.check(ok, "NNAPI only support float sub.");
     if t == I32 {
         let act = match &c.op.options {
             Opts::SubOptions(o) => o.fused_activation_function,
             _ => Act::NONE,
         };
-        c.expect(no_activation(act), "No activation function supported");
+        c.check(no_activation(act), "No activation function supported");
     }
     c.ranks_at_most_4("Input rank must be <= 4");
 }
@@ -808,9 +808,9 @@ fn pad(c: &mut Check) {
     float_or_quant8(c);
     c.min_level(NNAPI_1_1);
     c.expect_in(0, |t| !has_zeroes(t), "NN API pad ops do not support input tensors with no elements");
-    c.expect(c.n_inputs() >= 2, "Expecting at least 2 inputs");
+    c.check(c.n_inputs() >= 2, "Expecting at least 2 inputs");
     if c.n_inputs() == 3 {
-        c.expect(c.level() >= NNAPI_1_2, "Specification of the padding value is supported from NNAPI 1.2.");
+        c.check(c.level() >= NNAPI_1_2, "Specification of the padding value is supported from NNAPI 1.2.");
     } else if c.level() < NNAPI_1_2 {
         c.in_type_is(0, &[F32], "Only Float32 inputs are supported before NNAPI 1.2");
     }
@@ -835,7 +835,7 @@ fn batch_to_space_nd(c: &mut Check) {
     if let Some(crops) = c.input(2) {
         let data = c.ctx.model.data(crops).unwrap_or_default();
         let ok = data.len() == 16 && data.iter().all(|&b| b == 0);
-        c.expect(ok, "All crops should be 0.");
+        c.check(ok, "All crops should be 0.");
     }
 }
 
@@ -852,7 +852,7 @@ fn transpose(c: &mut Check) {
     if c.n_inputs() <= 1 {
         c.fail("Dynamically-sized tensors not supported.");
     } else if let Some(constant) = c.is_const_in(1) {
-        c.expect(constant, "Dynamically-sized tensors not supported.");
+        c.check(constant, "Dynamically-sized tensors not supported.");
     }
 }
 
@@ -891,13 +891,13 @@ fn transpose_conv(c: &mut Check) {
     }
     let (shape, weights) = (c.is_const_in(0), c.is_const_in(1));
     if let (Some(shape), Some(weights)) = (shape, weights) {
-        c.expect(shape && weights, "Dynamically-sized tensors not supported.");
+        c.check(shape && weights, "Dynamically-sized tensors not supported.");
     }
 }
 
 fn rnn(c: &mut Check) {
     c.op_version(1);
-    c.expect(c.n_inputs() == 5, "Expected 5 input");
+    c.check(c.n_inputs() == 5, "Expected 5 input");
     if c.n_inputs() >= 2 {
         c.in_type_is(1, &[F32], "NNAPI only support float32 weights.");
     }
@@ -912,11 +912,11 @@ fn space_to_depth(c: &mut Check) {
 /// plain check (not the "Android sdk version" one).
 fn svdf(c: &mut Check) {
     c.op_version(1);
-    c.expect(c.n_inputs() == 5, "Expected input of rank 5");
+    c.check(c.n_inputs() == 5, "Expected input of rank 5");
     if c.n_inputs() >= 2 {
         c.in_type_is(1, &[F32], "NNAPI only support float32 weights.");
     }
-    c.expect(c.level() >= NNAPI_1_1, "SVDF does not support rank > 1 on NNAPI 1.0.");
+    c.check(c.level() >= NNAPI_1_1, "SVDF does not support rank > 1 on NNAPI 1.0.");
     c.in_type_is(1, &[F32], "Weights should be Float32");
 }
 
@@ -924,9 +924,9 @@ fn svdf(c: &mut Check) {
 /// input_to_output_weights (in4).
 fn lstm(c: &mut Check) {
     c.max_version(3);
-    c.expect(c.level() >= NNAPI_1_1, "NNAPI 1.0 has a bug for optional tensors which would affect LSTM.");
+    c.check(c.level() >= NNAPI_1_1, "NNAPI 1.0 has a bug for optional tensors which would affect LSTM.");
     let hybrid_ok = c.level() >= NNAPI_1_2 || !is_hybrid(c);
-    c.expect(hybrid_ok, "Hybrid operators not supported before NNAPI 1.2.");
+    c.check(hybrid_ok, "Hybrid operators not supported before NNAPI 1.2.");
     if c.n_inputs() == 5 {
         basic_lstm(c);
         return;
@@ -985,7 +985,7 @@ fn maximum_minimum(c: &mut Check) {
     for i in 0..2 {
         if let Some(t) = c.input(i) {
             if t.rank() == 0 {
-                c.expect(t.is_const(), "Scalar operand should be constant");
+                c.check(t.is_const(), "Scalar operand should be constant");
             }
         }
     }
@@ -1058,7 +1058,7 @@ fn select(c: &mut Check) {
     c.in_type_in(1, &[F32, I32, U8, I8]);
     let (condition, values) = (c.input(0), c.input(1));
     if let (Some(a), Some(b)) = (condition, values) {
-        c.expect(a.shape == b.shape, "Condition and inputs tensors should have the same shape");
+        c.check(a.shape == b.shape, "Condition and inputs tensors should have the same shape");
     }
 }
 
@@ -1104,16 +1104,16 @@ fn split_v(c: &mut Check) {
     let sizes_ok = c.input(1).map(|t| t.dtype == I32 && t.rank() == 1 && t.is_const());
     let axis_ok = c.input(2).map(|t| t.dtype == I32 && t.is_const());
     if let Some(ok) = sizes_ok {
-        c.expect(ok, "NNAPI only supports constant int32 size_splits vector.");
+        c.check(ok, "NNAPI only supports constant int32 size_splits vector.");
     }
     if let Some(ok) = axis_ok {
-        c.expect(ok, "NNAPI only supports constant int32 axis tensor.");
+        c.check(ok, "NNAPI only supports constant int32 axis tensor.");
     }
     if sizes_ok == Some(true) && axis_ok == Some(true) {
         let sizes = c.const_ints(1).unwrap_or_default();
-        c.expect(sizes.iter().all(|&s| s != 0), "NNAPI only supports non-zero split sizes.");
+        c.check(sizes.iter().all(|&s| s != 0), "NNAPI only supports non-zero split sizes.");
         let unknown = split_v_unknown_size(c, &sizes);
-        c.expect(unknown != Some(0), "NNAPI only supports non-zero split sizes.");
+        c.check(unknown != Some(0), "NNAPI only supports non-zero split sizes.");
     }
 }
 
@@ -1142,9 +1142,9 @@ fn quantize(c: &mut Check) {
     c.max_version(2);
     c.min_level(NNAPI_1_2);
     if let Some(input) = c.input(0) {
-        c.expect(input.dtype == F32 || is_quantized(input.dtype), "Value should be quantized or Float32.");
+        c.check(input.dtype == F32 || is_quantized(input.dtype), "Value should be quantized or Float32.");
         if is_quantized(input.dtype) {
-            c.expect(scale(input) > 0.0, "Quantization scale should be > 0.");
+            c.check(scale(input) > 0.0, "Quantization scale should be > 0.");
         }
     }
     let allowed: &[TensorType] = if c.level() < NNAPI_1_3 { &[U8] } else { &[U8, I8] };
@@ -1189,7 +1189,7 @@ fn fill(c: &mut Check) {
     c.op_version(1);
     c.min_level(NNAPI_1_3);
     if let Some(dims) = c.input(0) {
-        c.expect(dims.is_const(), "NNAPI doesn't support dynamic dimensions tensor.");
+        c.check(dims.is_const(), "NNAPI doesn't support dynamic dimensions tensor.");
         c.type_in(dims.dtype, &[I32, I64]);
         if dims.is_const() {
             fill_const_dims(c, dims);
@@ -1199,7 +1199,7 @@ fn fill(c: &mut Check) {
         c.type_in(value.dtype, &[F32, I32, I64]);
         if value.dtype == I64 && value.is_const() {
             let first = c.ctx.model.const_ints(value).and_then(|v| v.first().copied());
-            c.expect(
+            c.check(
                 first.is_some_and(fits_i32),
                 "NNAPI only supports int32 input. If the input type is int64 and constant we can \
                  convert it to int32 if the value isn't too large.",
@@ -1212,11 +1212,11 @@ fn fill(c: &mut Check) {
 /// source) is refused like a zero.
 fn fill_const_dims(c: &mut Check, dims: &Tensor) {
     let count = dims.shape.first().copied().unwrap_or(0);
-    c.expect(count != 0, "NNAPI doesn't support generating scalars from FILL");
+    c.check(count != 0, "NNAPI doesn't support generating scalars from FILL");
     if dims.dtype == I64 {
         let values = c.ctx.model.const_ints(dims).unwrap_or_default();
         let n = usize::try_from(count).unwrap_or(0);
-        c.expect(
+        c.check(
             values.len() >= n && values.iter().take(n).all(|&v| fits_i32(v)),
             "NNAPI only supports int32 dimensions tensor. If the dimensions type is int64 and \
              they are constant we can convert them to int32 if the value isn't too large.",
@@ -1239,7 +1239,7 @@ fn pack(c: &mut Check) {
         _ => 0,
     };
     if let Some(rank) = c.in_rank(0) {
-        c.expect(axis != -1 && axis != rank as i64, "NNAPI does not support axis being the last dimension");
+        c.check(axis != -1 && axis != rank as i64, "NNAPI does not support axis being the last dimension");
     }
 }
 
@@ -1248,13 +1248,13 @@ fn unpack(c: &mut Check) {
     c.min_level(NNAPI_1_3);
     c.in_type_in(0, &[F32, U8, I8]);
     let Some(rank) = c.in_rank(0) else { return };
-    c.expect(rank > 1, "NNAPI does not support unpacking a rank-1 tensor");
-    c.expect(rank <= 4, "NNAPI does not support unpacking a tensor with rank > 4");
+    c.check(rank > 1, "NNAPI does not support unpacking a rank-1 tensor");
+    c.check(rank <= 4, "NNAPI does not support unpacking a tensor with rank > 4");
     let axis = match &c.op.options {
         Opts::UnpackOptions(o) => i64::from(o.axis),
         _ => 0,
     };
-    c.expect(axis != -1 && axis != rank as i64 - 1, "NNAPI does not support axis being the last dimension");
+    c.check(axis != -1 && axis != rank as i64 - 1, "NNAPI does not support axis being the last dimension");
 }
 
 /// SQUARED_DIFFERENCE: float from NNAPI 1.1, uint8 from 1.2, int8/int32 from 1.3.
@@ -1278,9 +1278,9 @@ fn batch_matmul(c: &mut Check) {
     c.in_type_in(0, &[F32, I32, I8]);
     let (a, b) = (c.input(0), c.input(1));
     let (Some(a), Some(b)) = (a, b) else { return };
-    c.expect(a.dtype == b.dtype, "NNAPI does not support hybrid batch matmul");
-    c.expect((2..=4).contains(&a.rank()), "NNAPI does not support input rank greater than 4 or less than 2");
-    c.expect(!is_broadcast(a, b), "NNAPI does not support broadcast batch matmul");
+    c.check(a.dtype == b.dtype, "NNAPI does not support hybrid batch matmul");
+    c.check((2..=4).contains(&a.rank()), "NNAPI does not support input rank greater than 4 or less than 2");
+    c.check(!is_broadcast(a, b), "NNAPI does not support broadcast batch matmul");
 }
 
 /// `IsBroadcastBatchMatMul`: ranks differ, or a leading (batch) dimension differs.
@@ -1299,14 +1299,14 @@ fn mirror_pad(c: &mut Check) {
     float_quant8_or_int32(c);
     let known = matches!(&c.op.options,
         Opts::MirrorPadOptions(o) if o.mode == MirrorPadMode::REFLECT || o.mode == MirrorPadMode::SYMMETRIC);
-    c.expect(known, "Unknown padding mode");
+    c.check(known, "Unknown padding mode");
     c.expect_in(0, |t| !has_zeroes(t), "NN API pad ops do not support input tensors with no elements");
-    c.expect(c.n_inputs() == 2, "Expecting 2 inputs");
+    c.check(c.n_inputs() == 2, "Expecting 2 inputs");
 }
 
 fn reverse_v2(c: &mut Check) {
     c.max_version(3);
     c.min_level(FEATURE_LEVEL_7);
     float_quant8_or_int32(c);
-    c.expect(c.n_inputs() == 2, "Expecting 2 inputs");
+    c.check(c.n_inputs() == 2, "Expecting 2 inputs");
 }
