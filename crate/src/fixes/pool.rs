@@ -5,9 +5,10 @@
 //! Two forms, chosen by the target level (the user can force one):
 //! * MEAN over H and W with keep_dims, for a global pool (1×1 output, VALID, window = input,
 //!   no activation, same quantization in and out). Needs level ≥ 29 for quantized MEAN.
-//!   Exactness: bit-exact under XNNPACK; TFLite's builtin uint8 MEAN rounds twice and gives +1 for
-//!   channel sums at one residue (about 1 in n channels); NNAPI's reference MEAN truncates. So it is
-//!   reported as near-exact.
+//!   Exactness: measured over every channel sum, one kernel matches AVERAGE_POOL_2D exactly and the
+//!   other is one step off at one residue (about 1 in n sums): for odd windows (DeepLab's 65×65)
+//!   XNNPACK is exact and TFLite's builtin MEAN rounds +1; for even windows the builtin kernel is
+//!   exact and XNNPACK rounds the .5 tie to even. NNAPI's reference MEAN truncates. Near-exact.
 //! * Separable pooling: an fh×1 pool then a 1×fw pool (each window ≤ 256), accepted at every level.
 //!   The average of row averages equals the window average before rounding, but the intermediate is
 //!   rounded to the input's quantization, so results differ by ±1 on a few per cent of channels.
@@ -106,7 +107,7 @@ fn to_mean(d: &mut Draft<'_>, i: usize) -> Change {
         Exactness::NearExact,
         vec![y],
     );
-    c.detail = "bit-exact under XNNPACK; TFLite's builtin uint8 MEAN rounds +1 for about 1 in n channel sums, and NNAPI's reference CPU MEAN truncates".into();
+    c.detail = "MEAN rounds ties differently from AVERAGE_POOL_2D in some kernels: one quantized step off for about 1 in n channel sums (odd windows: TFLite's builtin kernel; even windows: XNNPACK); NNAPI's reference CPU MEAN truncates".into();
     c
 }
 

@@ -37,6 +37,8 @@ pub struct Plan {
     after_argmax: Option<usize>,
     use_slice: bool,
     bilinear: bool,
+    /// A float bilinear resize with a 1→N axis: see `apply`.
+    float_unit_axis: bool,
 }
 
 fn align_corners(o: &O) -> Option<(bool, bool)> {
@@ -97,6 +99,7 @@ pub fn plan(c: &Ctx<'_, '_>, i: usize) -> Result<Plan, String> {
         after_argmax: if crop { argmax_consumer(c, out_t) } else { None },
         use_slice: c.level >= 29,
         bilinear,
+        float_unit_axis: bilinear && input.dtype == TensorType::FLOAT32 && ((ih == 1 && oh > 1) || (iw == 1 && ow > 1)),
     })
 }
 
@@ -161,7 +164,15 @@ pub fn apply(d: &mut Draft<'_>, p: &Plan) -> Change {
     } else {
         what += " (the flag does not change this resize: every axis is 1→N or N→N)";
     }
-    Change::new(ID, p.op, if p.bilinear { "RESIZE_BILINEAR" } else { "RESIZE_NEAREST_NEIGHBOR" }, what, Exactness::Exact, touched)
+    let op_type = if p.bilinear { "RESIZE_BILINEAR" } else { "RESIZE_NEAREST_NEIGHBOR" };
+    if p.float_unit_axis {
+        // Without align_corners a 1→N axis interpolates v·(1−f) + v·f, which float arithmetic does
+        // not always round back to v (measured: 1-ulp differences in TFLite's builtin kernel).
+        let mut c = Change::new(ID, p.op, op_type, what, Exactness::NearExact, touched);
+        c.detail = "float input with a 1→N axis: exact under XNNPACK, up to 1 ulp off in TFLite's builtin kernel".into();
+        return c;
+    }
+    Change::new(ID, p.op, op_type, what, Exactness::Exact, touched)
 }
 
 fn crop_name(slice: bool) -> &'static str {

@@ -1,0 +1,121 @@
+//! Benchmark: fixing a large model whose weights are stored after the flatbuffer (offset/size
+//! buffers, the >2 GB layout scaled down), compared with copying the same bytes.
+//!
+//! Run: `cargo run --release --example bench_fix [MB]` (default 300). Prints medians of 5 runs.
+
+use std::time::{Duration, Instant};
+
+use delegate_doctor::builder::{const_f32, const_i32, tensor, ModelBuilder};
+use delegate_doctor::fixes::{fix, FixOptions};
+use delegate_doctor::model::{self, BuiltinOperator as Op, TensorType as T};
+use delegate_doctor::nnapi::delegate::Options;
+use delegate_doctor::opts;
+use tflite_schema::tflite as fb;
+
+/// x[1,1024] → FULLY_CONNECTED × n (1024×1024 float weights, 4 MiB each) → ARG_MAX (int64 output).
+fn big_model(megabytes: usize) -> Vec<u8> {
+    let layers = (megabytes / 4).max(1);
+    let mut b = ModelBuilder::new();
+    let mut x = b.input(tensor("x", T::FLOAT32, &[1, 1024]));
+    for i in 0..layers {
+        let w = b.add(const_f32(&format!("w{i}"), &[1024, 1024], &vec![(i % 7) as f32 * 0.001; 1024 * 1024]));
+        let bias = b.add(const_f32(&format!("b{i}"), &[1024], &[0.0; 1024]));
+        let y = b.add(tensor(&format!("fc{i}"), T::FLOAT32, &[1, 1024]));
+        b.op(Op::FULLY_CONNECTED, &[x, w, bias], &[y]);
+        x = y;
+    }
+    let axis = b.add(const_i32("axis", &[1], &[1]));
+    let out = b.add(tensor("argmax", T::INT64, &[1]));
+    b.op(Op::ARG_MAX, &[x, axis], &[out]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
+    b.output(out);
+    move_weights_after_flatbuffer(b.model_t())
+}
+
+fn pack(m: &fb::ModelT) -> Vec<u8> {
+    let mut fbb = flatbuffers::FlatBufferBuilder::new();
+    let root = m.pack(&mut fbb);
+    fb::finish_model_buffer(&mut fbb, root);
+    fbb.finished_data().to_vec()
+}
+
+fn move_weights_after_flatbuffer(mut m: fb::ModelT) -> Vec<u8> {
+    let mut blobs = Vec::new();
+    for buf in m.buffers.iter_mut().flatten() {
+        if let Some(d) = buf.data.take() {
+            buf.size = d.len() as u64;
+            buf.offset = 2;
+            blobs.push(d);
+        }
+    }
+    let start = pack(&m).len().next_multiple_of(16);
+    let mut at = start as u64;
+    for buf in m.buffers.iter_mut().flatten().filter(|b| b.offset > 1) {
+        buf.offset = at;
+        at += buf.size.next_multiple_of(16);
+    }
+    let mut out = pack(&m);
+    out.resize(start, 0);
+    for d in blobs {
+        out.extend_from_slice(&d);
+        out.resize(out.len().next_multiple_of(16), 0);
+    }
+    out
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(f());
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let mb: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300);
+    let bytes = big_model(mb);
+    let size = bytes.len() as f64 / 1e6;
+    let m = model::read(&bytes).expect("the generated model reads");
+    assert!(m.uses_offset_buffers);
+    let opts = FixOptions { target: Options { sdk: 30, ..Options::default() }, ..FixOptions::default() };
+    let (fixed, report) = fix(&bytes, &opts).expect("fix works");
+    assert_eq!(report.changes.len(), 1, "only the ARG_MAX needs fixing");
+    assert!(model::read(&fixed).is_ok());
+
+    let runs = 5;
+    let t_read = time(runs, || model::read(&bytes).map(|m| m.operator_count()));
+    let t_fix = time(runs, || fix(&bytes, &opts).map(|(b, _)| b.len()));
+    let t_copy = time(runs, || bytes.clone());
+    let dir = std::env::temp_dir().join("dd-bench-fix");
+    let _ = std::fs::create_dir_all(&dir);
+    let (src, dst) = (dir.join("model.tflite"), dir.join("copy.tflite"));
+    let _ = std::fs::write(&src, &bytes);
+    let t_file_copy = time(runs, || std::fs::copy(&src, &dst).ok());
+    let t_fix_file = time(runs, || {
+        let b = std::fs::read(&src).ok()?;
+        let (f, _) = fix(&b, &opts).ok()?;
+        std::fs::write(&dst, f).ok()
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let rate = |d: Duration| size / d.as_secs_f64();
+    println!("model: {size:.1} MB, {} ops, weights in offset/size buffers", m.operator_count());
+    println!("read (verify + index)       {:>9.2?}  {:>8.0} MB/s", t_read, rate(t_read));
+    println!("fix in memory (read, analyse, plan, write, re-read, analyse twice) {:>9.2?}  {:>8.0} MB/s", t_fix, rate(t_fix));
+    println!("copy in memory (Vec clone)  {:>9.2?}  {:>8.0} MB/s", t_copy, rate(t_copy));
+    println!("fix file → file             {:>9.2?}  {:>8.0} MB/s", t_fix_file, rate(t_fix_file));
+    println!("copy file → file (fs::copy) {:>9.2?}  {:>8.0} MB/s", t_file_copy, rate(t_file_copy));
+    println!(
+        "ratios: fix/copy in memory {:.2}×, file fix/file copy {:.2}×",
+        t_fix.as_secs_f64() / t_copy.as_secs_f64(),
+        t_fix_file.as_secs_f64() / t_file_copy.as_secs_f64()
+    );
+}
