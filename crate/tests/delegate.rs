@@ -233,3 +233,22 @@ fn a_cycle_is_reported_not_hung() {
     assert_eq!(r.outcome, Outcome::Fails);
     assert!(r.failure.unwrap().reason.contains("cycle"));
 }
+
+#[test]
+fn validation_subgraphs_are_left_alone() {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 4]));
+    let y = b.add(tensor("y", T::FLOAT32, &[1, 4]));
+    b.op(Op::RELU, &[x], &[y]);
+    b.output(y);
+    // A validation subgraph with a dynamic-sized RESHAPE: the interpreter skips it entirely.
+    b.subgraph("VALIDATION:accuracy");
+    let i = b.input(tensor("i", T::FLOAT32, &[2, 3]));
+    let s = b.input(tensor("s", T::INT32, &[2]));
+    let o = b.add(tensor("o", T::FLOAT32, &[3, 2]));
+    b.op(Op::RESHAPE, &[i, s], &[o]);
+    b.output(o);
+    let r = run(&b.finish(), &Options { sdk: 30, ..Options::default() });
+    assert_eq!(r.outcome, Outcome::Full, "{:?}", r.failure);
+    assert!(r.other_subgraphs.is_empty());
+}

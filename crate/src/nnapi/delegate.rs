@@ -230,7 +230,7 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     a.level = Some(setting.level);
     a.accelerator_specified = setting.accel;
     let mut plans = Vec::with_capacity(model.subgraphs.len());
-    for (si, sg) in model.subgraphs.iter().enumerate() {
+    for (si, sg) in delegated_subgraphs(model) {
         match prepare_subgraph(model, si, sg, o, setting) {
             Ok(p) => plans.push(p),
             Err((f, refused)) => {
@@ -242,6 +242,12 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
         }
     }
     finish(a, plans)
+}
+
+/// The interpreter applies a delegate to every subgraph except validation subgraphs
+/// (`IsValidationSubgraph`, tflite/core/interpreter.cc: names starting with "VALIDATION:").
+fn delegated_subgraphs<'m>(model: &'m Model<'_>) -> impl Iterator<Item = (usize, &'m Subgraph)> {
+    model.subgraphs.iter().enumerate().filter(|(i, sg)| *i == 0 || !sg.name.starts_with("VALIDATION:"))
 }
 
 fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
@@ -280,7 +286,7 @@ fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<Failure> {
     if o.allow_dynamic_dimensions && o.sdk >= 28 {
         return None;
     }
-    for (si, sg) in model.subgraphs.iter().enumerate() {
+    for (si, sg) in delegated_subgraphs(model) {
         if let Some((op, tensor)) = dynamic::first_dynamic_tensor(sg) {
             return Some(Failure {
                 message: "Failed to apply NNAPI delegate.".into(),
