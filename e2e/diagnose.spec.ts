@@ -41,6 +41,45 @@ test("changing the level recomputes without a reload", async ({ page }) => {
   await expect(page.locator("#verdict")).toContainText("API 30: 1 NNAPI partition covers 70 of 71 nodes");
   await expect(page.locator("#matrix tr.current")).toContainText("30");
   expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
-  // The op table marks ARG_MAX as refused with its reason.
-  await expect(page.locator("#op-table tbody tr").nth(70).locator("td.nnapi")).toHaveText("NNAPI only supports int32 output.");
+  // The op table marks ARG_MAX as refused with its reason and the fix that cures it.
+  const cell = page.locator("#op-table tbody tr").nth(70).locator("td.nnapi");
+  await expect(cell).toContainText("NNAPI only supports int32 output.");
+  await expect(cell.locator(".cure")).toHaveText("Fix: argmax-int32 (exact): output type int64 → int32");
+  await expect(page.locator("#op-table tbody tr").nth(0).locator("td.nnapi")).toHaveText("accepted");
+});
+
+test("the plan bar shows kernels and CPU ops in run order, with the ops on hover", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite"));
+  await page.selectOption("#sdk", "29");
+  await page.check("#cpu-fallback");
+  await page.fill("#limit", "3");
+  const segs = page.locator("#plan-bar .seg");
+  await expect(segs).toHaveCount(8);
+  await expect(segs.nth(0)).toHaveClass(/nnapi/);
+  await expect(segs.nth(1)).toHaveClass(/cpu/);
+  const title = (await segs.nth(0).getAttribute("title")) ?? "";
+  expect(title).toContain("62 ops");
+  expect(title).toContain("CONV_2D×");
+  await expect(segs.nth(1)).toHaveAttribute("title", "AVERAGE_POOL_2D [AvgPool2D/AvgPool]:61 on the CPU");
+});
+
+test("the op table filters and sorts", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite"));
+  await page.selectOption("#sdk", "29");
+  await expect(page.locator("#verdict")).toContainText("API 29");
+  await page.check("#refused-only");
+  await expect(page.locator("#op-table tbody tr:not([hidden])")).toHaveCount(4);
+  await page.uncheck("#refused-only");
+  await page.fill("#op-filter", "RESIZE_BILINEAR");
+  await expect(page.locator("#op-table tbody tr:not([hidden])")).toHaveCount(3);
+  // Tensor names match too: the pool that writes AvgPool2D/AvgPool and the conv that reads it.
+  await page.fill("#op-filter", "AvgPool2D/AvgPool");
+  await expect(page.locator("#op-table tbody tr:not([hidden])")).toHaveCount(2);
+  await page.fill("#op-filter", "");
+  await page.click("#op-table th:nth-child(2)");
+  await expect(page.locator("#op-table tbody tr").first().locator("td.op")).toHaveText("ADD");
+  await page.click("#op-table th:nth-child(2)");
+  await expect(page.locator("#op-table tbody tr").first().locator("td.op")).toHaveText("RESIZE_BILINEAR");
 });

@@ -1,9 +1,9 @@
-// The NNAPI panel: target controls, the per-level matrix, the verdict, the run order and the reasons.
-import { analyze } from "./pkg/delegate_doctor.js";
+// The NNAPI panel: target controls, the per-level matrix, the verdict, the plan bar, the run order
+// and the reasons.
 import { byId, clear, el } from "./dom.js";
-import type { AnalyzeReport, DelegateOptions, LevelReport } from "./report.js";
+import type { AnalyzeReport, DelegateOptions, InspectReport, LevelReport } from "./report.js";
 
-const LEVELS = [27, 28, 29, 30, 31, 32, 33, 34, 35];
+export const LEVELS = [27, 28, 29, 30, 31, 32, 33, 34, 35];
 
 export interface Target {
   sdk: number;
@@ -25,9 +25,13 @@ export function readTarget(): Target {
   };
 }
 
-/** Runs the analysis for every level with the current options. */
-export function analyseAll(bytes: Uint8Array, target: Target): AnalyzeReport {
-  return analyze(bytes, target.options, new Uint32Array(LEVELS)) as AnalyzeReport;
+/** Sets the target controls (from a share link). */
+export function writeTarget(t: Target): void {
+  byId<HTMLSelectElement>("sdk").value = String(t.sdk);
+  byId<HTMLInputElement>("cpu-fallback").checked = t.options.disable_nnapi_cpu === false;
+  byId<HTMLInputElement>("accelerator").value = t.options.accelerator_name ?? "";
+  byId<HTMLInputElement>("limit").value = String(t.options.max_delegated_partitions ?? 0);
+  byId<HTMLInputElement>("non-greedy").checked = t.options.disable_delegate_clustering === true;
 }
 
 function renderMatrix(report: AnalyzeReport, sdk: number, onPick: (sdk: number) => void): void {
@@ -37,7 +41,7 @@ function renderMatrix(report: AnalyzeReport, sdk: number, onPick: (sdk: number) 
   for (const a of report.analyses) {
     const row = el(
       "tr",
-      { class: a.sdk === sdk ? "current" : "", "data-sdk": String(a.sdk), tabindex: "0" },
+      { class: a.sdk === sdk ? "current" : "", "data-sdk": String(a.sdk), tabindex: "0", title: `Show API ${a.sdk}` },
       el("td", {}, String(a.sdk)),
       el("td", { class: `outcome-${a.outcome}` }, a.outcome),
       el("td", {}, `${a.delegated_nodes}/${a.total_nodes}`),
@@ -46,7 +50,10 @@ function renderMatrix(report: AnalyzeReport, sdk: number, onPick: (sdk: number) 
     );
     row.addEventListener("click", () => onPick(a.sdk));
     row.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") onPick(a.sdk);
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        onPick(a.sdk);
+      }
     });
     body.append(row);
   }
@@ -59,7 +66,35 @@ export function runOrderText(a: LevelReport): string {
   return [head, ...a.plan.map((r) => `${r.type.padStart(24)}\t${r.name}`)].join("\n");
 }
 
-function renderRefused(a: LevelReport): void {
+function opSummary(inspect: InspectReport | null, nodes: number[]): string {
+  const ops = inspect?.subgraphs[0]?.operators ?? [];
+  const counts = new Map<string, number>();
+  for (const n of nodes) {
+    const op = ops[n]?.op ?? "?";
+    counts.set(op, (counts.get(op) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([op, c]) => `${op}×${c}`).join(", ");
+}
+
+/** A horizontal bar of the plan in run order: NNAPI kernels by node count, CPU ops one unit each. */
+export function renderPlanBar(bar: HTMLElement, a: LevelReport, inspect: InspectReport | null): void {
+  clear(bar);
+  if (a.outcome === "fails") {
+    bar.append(el("div", { class: "seg fails" }, "delegation fails"));
+    return;
+  }
+  for (const row of a.plan) {
+    const nodes = row.nodes ?? [row.index];
+    const label = row.nodes
+      ? `${row.type} ${row.name}: ${nodes.length} ops (${opSummary(inspect, nodes)})`
+      : `${row.type} ${row.name} on the CPU`;
+    const seg = el("div", { class: row.nodes ? "seg nnapi" : "seg cpu", title: label, tabindex: "0", role: "img", "aria-label": label });
+    seg.style.flexGrow = String(nodes.length);
+    bar.append(seg);
+  }
+}
+
+function renderRefused(a: LevelReport, cures: Map<number, string>): void {
   const list = byId("refused");
   clear(list);
   if (a.refused.length === 0) {
@@ -68,18 +103,35 @@ function renderRefused(a: LevelReport): void {
   }
   for (const r of a.refused) {
     const reasons = el("ul", {}, ...r.reasons.map((x) => el("li", { class: "reason" }, x)));
-    list.append(el("li", { "data-index": String(r.index) }, el("strong", {}, `${r.index} ${r.op}`), ` (v${r.version})`, reasons));
+    const cure = cures.get(r.index);
+    list.append(
+      el(
+        "li",
+        { "data-index": String(r.index) },
+        el("strong", {}, `${r.index} ${r.op}`),
+        ` (v${r.version})`,
+        reasons,
+        ...(cure ? [el("div", { class: "cure" }, cure)] : []),
+      ),
+    );
   }
 }
 
-/** Shows the report for the chosen level. */
-export function renderDiagnosis(report: AnalyzeReport, sdk: number, onPick: (sdk: number) => void): LevelReport | undefined {
+/** Shows the report for the chosen level. `cures` maps op index → what the fix panel does about it. */
+export function renderDiagnosis(
+  report: AnalyzeReport,
+  sdk: number,
+  inspect: InspectReport | null,
+  cures: Map<number, string>,
+  onPick: (sdk: number) => void,
+): LevelReport | undefined {
   const a = report.analyses.find((x) => x.sdk === sdk);
   renderMatrix(report, sdk, onPick);
   if (!a) return undefined;
   byId("verdict").textContent = `API ${a.sdk}: ${a.verdict.summary}`;
+  renderPlanBar(byId("plan-bar"), a, inspect);
   byId("run-order").textContent = [...a.log.filter((l) => l.startsWith("Replacing")), runOrderText(a)].join("\n\n");
-  renderRefused(a);
+  renderRefused(a, cures);
   byId("assumptions").textContent = a.assumptions.map((s) => `Assumed: ${s}.`).join(" ");
   byId("diagnose").hidden = false;
   return a;

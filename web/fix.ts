@@ -1,6 +1,5 @@
 // The fix panel: which fixes the planner applies for the target, the plan before and after, and the
 // download of the fixed model.
-import { fix } from "./pkg/delegate_doctor.js";
 import { byId, clear, el } from "./dom.js";
 import { runOrderText, type Target } from "./diagnose.js";
 import type { FixReport } from "./report.js";
@@ -10,7 +9,7 @@ export interface FixResult {
   report: FixReport;
 }
 
-function fixOptions(target: Target): object {
+export function fixOptions(target: Target): object {
   const boxes = byId("fix-toggles").querySelectorAll<HTMLInputElement>("input[name=fix]");
   const only = [...boxes].filter((b) => b.checked).map((b) => b.value);
   const cutTail = byId<HTMLInputElement>("cut-tail").checked;
@@ -23,8 +22,12 @@ function fixOptions(target: Target): object {
   };
 }
 
-export function runFix(bytes: Uint8Array, target: Target): FixResult {
-  return fix(bytes, fixOptions(target)) as FixResult;
+/** What the fix panel does about each refused op of the original: op index → one line. */
+export function curesByOp(r: FixReport): Map<number, string> {
+  const cures = new Map<number, string>();
+  for (const c of r.changes) cures.set(c.op, `Fix: ${c.fix} (${c.exactness}): ${c.what}`);
+  for (const n of r.not_fixed) if (n.reasons.length) cures.set(n.op, `No fix: ${n.why}`);
+  return cures;
 }
 
 function renderChanges(r: FixReport): void {

@@ -1,24 +1,27 @@
-// The playground page: load a model (drop, file picker, sample), then show its summary and ops.
-import init, { inspect, version } from "./pkg/delegate_doctor.js";
+// The playground page: load a model (drop, file picker, sample, ?model=URL), then show its
+// summary, the NNAPI diagnosis for the chosen target, the fixes, and a share link.
+import { Analyser } from "./client.js";
 import { byId, clear, el } from "./dom.js";
-import { analyseAll, readTarget, renderDiagnosis } from "./diagnose.js";
-import { renderFix, runFix } from "./fix.js";
-import type { InspectReport, LevelReport, TensorRef } from "./report.js";
+import { LEVELS, readTarget, renderDiagnosis, writeTarget } from "./diagnose.js";
+import { curesByOp, fixOptions, renderFix } from "./fix.js";
+import { markOps, renderOps, wireOpTable } from "./ops.js";
+import type { Opened, Source } from "./protocol.js";
+import type { LevelReport, TensorRef } from "./report.js";
+import { readShareState, renderSharedReport, shareLink, type ShareState } from "./share.js";
 
 const status = byId<HTMLParagraphElement>("status");
-// Files dropped before the wasm module is ready wait for it.
-const wasmReady: Promise<unknown> = init();
 const errorBox = byId<HTMLDivElement>("error");
-// The model currently shown, kept to recompute when the target changes.
-let current: { name: string; bytes: Uint8Array; report: InspectReport } | null = null;
+const analyser = new Analyser();
+// The model shown, and where it came from (a URL is kept for share links).
+let current: (Opened & { url?: string }) | null = null;
+// A share link being continued: the model the user must drop again.
+let pendingShare: ShareState | null = null;
+// Results of older requests are dropped when a newer one was made.
+let generation = 0;
 
 function showError(message: string): void {
   errorBox.textContent = message;
   errorBox.hidden = false;
-  byId("summary").hidden = true;
-  byId("ops").hidden = true;
-  byId("diagnose").hidden = true;
-  byId("fix").hidden = true;
   status.textContent = "";
 }
 
@@ -27,27 +30,25 @@ function clearError(): void {
   errorBox.textContent = "";
 }
 
-function tensorLabel(t: TensorRef): string {
-  return `${t.type.toLowerCase()}[${t.shape.join(",")}]`;
+function hideResults(): void {
+  for (const id of ["summary", "ops", "diagnose", "fix", "share"]) byId(id).hidden = true;
 }
 
-function optionsText(options: Record<string, unknown>): string {
-  return Object.entries(options)
-    .filter(([k]) => k !== "type")
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join(" ");
+function tensorLabel(t: TensorRef): string {
+  return `${t.type.toLowerCase()}[${t.shape.join(",")}]`;
 }
 
 function fact(list: HTMLElement, name: string, value: string): void {
   list.append(el("dt", {}, name), el("dd", {}, value));
 }
 
-function renderSummary(name: string, r: InspectReport): void {
-  const m = r.model;
-  byId("model-name").textContent = name;
+function renderSummary(o: Opened): void {
+  const m = o.inspect.model;
+  byId("model-name").textContent = o.name;
   const facts = byId("facts");
   clear(facts);
   fact(facts, "Size", `${m.file_size.toLocaleString("en")} bytes`);
+  fact(facts, "SHA-256", o.sha256);
   fact(facts, "Operators", `${m.operator_count} in ${m.subgraph_count} subgraph(s), ${m.tensor_count} tensors`);
   fact(facts, "Op types", m.op_histogram.map((c) => `${c.op}×${c.count}`).join(", "));
   fact(facts, "Inputs", m.inputs.map((t) => `${t.name} ${tensorLabel(t)}`).join(", "));
@@ -58,111 +59,86 @@ function renderSummary(name: string, r: InspectReport): void {
   byId("summary").hidden = false;
 }
 
-function renderOps(r: InspectReport): void {
-  const body = byId("op-table").querySelector("tbody");
-  if (!body) return;
-  clear(body);
-  const rows: HTMLTableRowElement[] = [];
-  for (const sg of r.subgraphs) {
-    for (const op of sg.operators) {
-      const ins = op.inputs.filter((t): t is TensorRef => t !== null && !t.const);
-      rows.push(
-        el(
-          "tr",
-          { "data-op": op.op },
-          el("td", { class: "num" }, r.subgraphs.length > 1 ? `${sg.index}:${op.index}` : String(op.index)),
-          el("td", { class: "op" }, op.op),
-          el("td", { class: "num" }, String(op.version)),
-          el("td", {}, el("code", {}, ins.map(tensorLabel).join(", "))),
-          el("td", {}, el("code", {}, op.outputs.map(tensorLabel).join(", "))),
-          el("td", { class: "opts" }, optionsText(op.options)),
-          el("td", { class: "nnapi" }, ""),
-        ),
-      );
-    }
-  }
-  body.append(...rows);
-  byId("op-count").textContent = `(${rows.length})`;
-  byId("ops").hidden = false;
-}
-
-function analyse(name: string, bytes: Uint8Array): void {
-  clearError();
-  const t0 = performance.now();
-  let report: InspectReport;
-  try {
-    report = inspect(bytes) as InspectReport;
-  } catch (e) {
-    showError(`${name}: ${String(e)}`);
-    return;
-  }
-  current = { name, bytes, report };
-  renderSummary(name, report);
-  renderOps(report);
-  diagnose();
-  status.textContent = `Read ${name} in ${(performance.now() - t0).toFixed(1)} ms.`;
-}
-
-/** Marks each op of the primary subgraph as accepted or refused at the chosen level. */
-function markOps(a: LevelReport | undefined): void {
-  const rows = byId("op-table").querySelectorAll<HTMLTableRowElement>("tbody tr");
-  const refused = new Map((a?.refused ?? []).map((r) => [r.index, r.reasons] as const));
-  const n = a?.total_nodes ?? 0;
-  rows.forEach((row, i) => {
-    const cell = row.querySelector("td.nnapi");
-    if (!cell || i >= n) return;
-    const reasons = refused.get(i);
-    cell.className = reasons ? "nnapi nnapi-no" : "nnapi nnapi-yes";
-    cell.textContent = reasons ? reasons.join(" ") : "accepted";
-  });
-}
-
-function diagnose(): void {
+async function diagnose(): Promise<void> {
   if (!current) return;
+  const mine = ++generation;
   const target = readTarget();
   try {
     const t0 = performance.now();
-    const report = analyseAll(current.bytes, target);
-    const a = renderDiagnosis(report, target.sdk, (sdk) => {
+    const report = await analyser.analyze(target.options, LEVELS);
+    const fixed = await analyser.fix(fixOptions(target));
+    if (mine !== generation || !current) return;
+    const cures = curesByOp(fixed.report);
+    const a = renderDiagnosis(report, target.sdk, current.inspect, cures, (sdk) => {
       byId<HTMLSelectElement>("sdk").value = String(sdk);
-      diagnose();
+      void diagnose();
     });
-    markOps(a);
+    markOps(a, cures);
+    renderFix(current.name, fixed);
+    renderShare(target, report.analyses.find((x) => x.sdk === target.sdk));
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
-    renderFix(current.name, runFix(current.bytes, target));
   } catch (e) {
-    showError(`${current.name}: ${String(e)}`);
+    if (mine === generation) showError(`${current.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-async function openFile(file: File): Promise<void> {
-  status.textContent = `Reading ${file.name}…`;
-  try {
-    await wasmReady;
-    analyse(file.name, new Uint8Array(await file.arrayBuffer()));
-  } catch (e) {
-    showError(`Could not read ${file.name}: ${String(e)}`);
-  }
+function renderShare(target: ReturnType<typeof readTarget>, a: LevelReport | undefined): void {
+  if (!current || !a) return;
+  void shareLink(current, target, a).then((link) => {
+    const input = byId<HTMLInputElement>("share-link");
+    input.value = link;
+    byId("share").hidden = false;
+  });
 }
 
-async function openUrl(url: string): Promise<void> {
-  const name = url.split("/").pop() || url;
-  status.textContent = `Loading ${name}…`;
+function describeSource(source: Source): string {
+  if (source.kind === "file") return source.file.name;
+  if (source.kind === "bytes") return source.name;
+  return source.url;
+}
+
+async function open(source: Source): Promise<void> {
+  clearError();
+  const what = describeSource(source);
+  status.textContent = `Reading ${what}…`;
+  const progress = byId<HTMLProgressElement>("progress");
+  progress.hidden = false;
+  progress.removeAttribute("value");
+  const t0 = performance.now();
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`the server answered ${response.status} ${response.statusText}`);
-    await wasmReady;
-    analyse(name, new Uint8Array(await response.arrayBuffer()));
+    const opened = await analyser.open(source, (loaded, total) => {
+      if (total > 0) progress.value = loaded / total;
+      status.textContent = `Reading ${what}: ${(loaded / 1e6).toFixed(0)} of ${(total / 1e6).toFixed(0)} MB…`;
+    });
+    if (pendingShare && pendingShare.sha256 !== opened.sha256) {
+      showError(
+        `${opened.name} is a different model from the one in the shared report (${pendingShare.name}, ` +
+          `sha256 ${pendingShare.sha256.slice(0, 16)}…; this file has ${opened.sha256.slice(0, 16)}…). Drop the same file to continue.`,
+      );
+      return;
+    }
+    pendingShare = null;
+    byId("shared").hidden = true;
+    current = { ...opened, url: source.kind === "url" ? source.url : undefined };
+    renderSummary(opened);
+    renderOps(opened.inspect);
+    status.textContent = `Read ${opened.name} in ${(performance.now() - t0).toFixed(0)} ms.`;
+    await diagnose();
   } catch (e) {
-    showError(`Could not load ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    current = null;
+    hideResults();
+    showError(e instanceof Error ? e.message : String(e));
+  } finally {
+    progress.hidden = true;
   }
 }
 
 function wireInputs(): void {
+  wireOpTable();
   const drop = byId("drop");
   const file = byId<HTMLInputElement>("file");
   file.addEventListener("change", () => {
-    if (file.files && file.files[0]) void openFile(file.files[0]);
+    if (file.files && file.files[0]) void open({ kind: "file", file: file.files[0] });
     file.value = "";
   });
   for (const target of [document.body, drop]) {
@@ -176,39 +152,66 @@ function wireInputs(): void {
       e.stopPropagation();
       document.body.classList.remove("dragging");
       const f = e.dataTransfer?.files?.[0];
-      if (f) void openFile(f);
+      if (f) void open({ kind: "file", file: f });
       else showError("Nothing to read: drop a .tflite file.");
     });
   }
   drop.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" || e.key === " ") {
+    if (e.target === drop && (e.key === "Enter" || e.key === " ")) {
       e.preventDefault();
       file.click();
     }
   });
+  for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-sample]")) {
+    button.addEventListener("click", () => void open({ kind: "url", url: button.dataset.sample ?? "" }));
+  }
   for (const id of ["target", "fix-options"]) {
     const form = byId<HTMLFormElement>(id);
-    form.addEventListener("change", () => diagnose());
+    form.addEventListener("change", () => void diagnose());
     form.addEventListener("submit", (e) => e.preventDefault());
   }
-  byId("accelerator").addEventListener("input", () => diagnose());
-  byId("limit").addEventListener("input", () => diagnose());
-  for (const button of document.querySelectorAll<HTMLButtonElement>("button[data-sample]")) {
-    button.addEventListener("click", () => void openUrl(button.dataset.sample ?? ""));
+  byId("accelerator").addEventListener("input", () => void diagnose());
+  byId("limit").addEventListener("input", () => void diagnose());
+  byId("copy-link").addEventListener("click", () => {
+    const link = byId<HTMLInputElement>("share-link").value;
+    void navigator.clipboard.writeText(link).then(
+      () => (byId("share-status").textContent = "Link copied."),
+      () => (byId("share-status").textContent = "Select the link and copy it."),
+    );
+  });
+}
+
+/** A share link or ?model= in the address: show the shared report, or load the model. */
+async function startFromAddress(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const modelUrl = params.get("model");
+  const shared = await readShareState(location.hash).catch((e: unknown) => {
+    showError(`This share link cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  });
+  if (shared) {
+    writeTarget(shared.target);
+    renderSharedReport(byId("shared"), shared);
+    if (!modelUrl) {
+      pendingShare = shared;
+      status.textContent = `Drop ${shared.name} to continue from this report.`;
+      return;
+    }
   }
+  if (modelUrl) await open({ kind: "url", url: modelUrl });
 }
 
 async function main(): Promise<void> {
   wireInputs();
   try {
-    await wasmReady;
+    byId("version").textContent = `Delegate Doctor ${await analyser.ready}`;
   } catch (e) {
-    showError(`The analyser could not start in this browser: ${String(e)}`);
+    showError(`The analyser could not start in this browser: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
-  byId("version").textContent = `Delegate Doctor ${version()}`;
   status.textContent = "Ready. Drop a model to begin.";
   document.body.dataset.ready = "true";
+  await startFromAddress();
 }
 
 void main();

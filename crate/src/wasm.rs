@@ -1,6 +1,11 @@
 //! The page's API: plain JS objects in and out (serde-wasm-bindgen, JSON-compatible maps).
+//!
+//! A `Session` keeps one model's bytes inside wasm memory, filled chunk by chunk as the page reads
+//! the file, so a large model is copied into the module once and every later analysis or fix
+//! works on it in place.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
 use crate::fixes::{self, FixOptions};
@@ -13,43 +18,108 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| JsValue::from_str(&format!("internal error while converting the result: {e}")))
 }
 
-/// The model summary and op list, as `delegate-doctor inspect --format json` prints it.
-/// Errors are thrown as a string that says what is wrong and where.
-#[wasm_bindgen]
-pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsValue> {
-    let m = model::read(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    to_js(&inspect::report(&m))
+fn err(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&e.to_string())
 }
 
-/// NNAPI analyses of the model at each level in `levels` (Android API levels), with `options`
-/// (a plain object with the fields of `Options`; missing fields take benchmark_model's defaults).
-#[wasm_bindgen]
-pub fn analyze(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
-    let m = model::read(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let o: Options = if options.is_undefined() || options.is_null() {
-        Options::default()
-    } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
-    };
-    let levels = if levels.is_empty() { analyze::ALL_LEVELS.to_vec() } else { levels };
-    to_js(&analyze::report(&m, &o, &levels))
+fn options_from(value: JsValue) -> Result<Options, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Options::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("bad options: {e}")))
 }
 
-/// Fixes the model for `options` (a plain object with the fields of `FixOptions`: `target`,
-/// `only`, `skip`, `cut`, `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
-/// `delegate-doctor fix --format json` prints (changes, not_fixed, before, after).
-#[wasm_bindgen]
-pub fn fix(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    let o: FixOptions = if options.is_undefined() || options.is_null() {
-        FixOptions::default()
+fn fix_options_from(value: JsValue) -> Result<FixOptions, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(FixOptions::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("bad fix options: {e}")))
+}
+
+fn levels_or_all(levels: Vec<u32>) -> Vec<u32> {
+    if levels.is_empty() {
+        analyze::ALL_LEVELS.to_vec()
     } else {
-        serde_wasm_bindgen::from_value(options).map_err(|e| JsValue::from_str(&format!("bad options: {e}")))?
-    };
-    let (fixed, report) = fixes::fix(bytes, &o).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        levels
+    }
+}
+
+fn analyze_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(err)?;
+    to_js(&analyze::report(&m, &options_from(options)?, &levels_or_all(levels)))
+}
+
+fn fix_bytes(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    let (fixed, report) = fixes::fix(bytes, &fix_options_from(options)?).map_err(err)?;
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(fixed.as_slice()))?;
     js_sys::Reflect::set(&out, &"report".into(), &to_js(&report)?)?;
     Ok(out.into())
+}
+
+/// The model summary and op list, as `delegate-doctor inspect --format json` prints it.
+/// Errors are thrown as a string that says what is wrong and where.
+#[wasm_bindgen]
+pub fn inspect(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(err)?;
+    to_js(&inspect::report(&m))
+}
+
+/// NNAPI analyses of the model at each level in `levels` (Android API levels; empty = 27..35),
+/// with `options` (a plain object with the fields of `Options`; missing fields take
+/// benchmark_model's defaults).
+#[wasm_bindgen]
+pub fn analyze(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
+    analyze_bytes(bytes, options, levels)
+}
+
+/// Fixes the model for `options` (the fields of `FixOptions`: `target`, `only`, `skip`, `cut`,
+/// `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
+/// `delegate-doctor fix --format json` prints.
+#[wasm_bindgen]
+pub fn fix(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
+    fix_bytes(bytes, options)
+}
+
+/// One model held in wasm memory.
+#[wasm_bindgen]
+pub struct Session {
+    bytes: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// An empty session expecting about `size` bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(size: usize) -> Session {
+        Session { bytes: Vec::with_capacity(size) }
+    }
+
+    /// Appends the next chunk of the file.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend_from_slice(chunk);
+    }
+
+    pub fn size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Hex SHA-256 of the bytes (share links name the model by it).
+    pub fn sha256(&self) -> String {
+        Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn inspect(&self) -> Result<JsValue, JsValue> {
+        inspect(&self.bytes)
+    }
+
+    pub fn analyze(&self, options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
+        analyze_bytes(&self.bytes, options, levels)
+    }
+
+    pub fn fix(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        fix_bytes(&self.bytes, options)
+    }
 }
 
 /// The version of this build, shown in the page footer.

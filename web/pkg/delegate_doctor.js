@@ -1,8 +1,103 @@
 /* @ts-self-types="./delegate_doctor.d.ts" */
 
 /**
- * NNAPI analyses of the model at each level in `levels` (Android API levels), with `options`
- * (a plain object with the fields of `Options`; missing fields take benchmark_model's defaults).
+ * One model held in wasm memory.
+ */
+export class Session {
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        SessionFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_session_free(ptr, 0);
+    }
+    /**
+     * @param {any} options
+     * @param {Uint32Array | number[]} levels
+     * @returns {any}
+     */
+    analyze(options, levels) {
+        const ptr0 = passArray32ToWasm0(levels, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.session_analyze(this.__wbg_ptr, options, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * @param {any} options
+     * @returns {any}
+     */
+    fix(options) {
+        const ret = wasm.session_fix(this.__wbg_ptr, options);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * @returns {any}
+     */
+    inspect() {
+        const ret = wasm.session_inspect(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * An empty session expecting about `size` bytes.
+     * @param {number} size
+     */
+    constructor(size) {
+        const ret = wasm.session_new(size);
+        this.__wbg_ptr = ret;
+        SessionFinalization.register(this, this.__wbg_ptr, this);
+        return this;
+    }
+    /**
+     * Appends the next chunk of the file.
+     * @param {Uint8Array | number[]} chunk
+     */
+    push(chunk) {
+        const ptr0 = passArray8ToWasm0(chunk, wasm.__wbindgen_malloc);
+        const len0 = WASM_VECTOR_LEN;
+        wasm.session_push(this.__wbg_ptr, ptr0, len0);
+    }
+    /**
+     * Hex SHA-256 of the bytes (share links name the model by it).
+     * @returns {string}
+     */
+    sha256() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.session_sha256(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * @returns {number}
+     */
+    size() {
+        const ret = wasm.session_size(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+}
+if (Symbol.dispose) Session.prototype[Symbol.dispose] = Session.prototype.free;
+
+/**
+ * NNAPI analyses of the model at each level in `levels` (Android API levels; empty = 27..35),
+ * with `options` (a plain object with the fields of `Options`; missing fields take
+ * benchmark_model's defaults).
  * @param {Uint8Array | number[]} bytes
  * @param {any} options
  * @param {Uint32Array | number[]} levels
@@ -28,9 +123,9 @@ export function analyze(bytes, options, levels) {
 }
 
 /**
- * Fixes the model for `options` (a plain object with the fields of `FixOptions`: `target`,
- * `only`, `skip`, `cut`, `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
- * `delegate-doctor fix --format json` prints (changes, not_fixed, before, after).
+ * Fixes the model for `options` (the fields of `FixOptions`: `target`, `only`, `skip`, `cut`,
+ * `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
+ * `delegate-doctor fix --format json` prints.
  * @param {Uint8Array | number[]} bytes
  * @param {any} options
  * @returns {any}
@@ -318,6 +413,10 @@ function __wbg_get_imports() {
         "./delegate_doctor_bg.js": import0,
     };
 }
+
+const SessionFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_session_free(ptr, 1));
 
 function addToExternrefTable0(obj) {
     const idx = wasm.__externref_table_alloc();

@@ -1,0 +1,68 @@
+// The page's side of the analysis worker: one promise per request.
+import type { Opened, Reply, Request, Source } from "./protocol.js";
+import type { AnalyzeReport, FixReport } from "./report.js";
+
+type Pending = { resolve: (r: Reply) => void; reject: (e: Error) => void; progress?: (loaded: number, total: number) => void };
+
+export class Analyser {
+  private worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  private next = 1;
+  private pending = new Map<number, Pending>();
+  /** Resolves with the module's version once the worker has loaded it. */
+  readonly ready: Promise<string>;
+  private onReady: Pending = { resolve: () => {}, reject: () => {} };
+
+  constructor() {
+    this.ready = new Promise((resolve, reject) => {
+      this.onReady = {
+        resolve: (r) => (r.type === "ready" ? resolve(r.version) : reject(new Error("unexpected answer"))),
+        reject,
+      };
+    });
+    this.pending.set(0, this.onReady);
+    this.worker.onmessage = (e: MessageEvent<Reply>) => this.receive(e.data);
+    this.worker.onerror = (e) => {
+      const error = new Error(`the analyser stopped: ${e.message || "it could not be loaded"}`);
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+    };
+  }
+
+  private receive(r: Reply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    if (r.type === "progress") {
+      p.progress?.(r.loaded, r.total);
+      return;
+    }
+    this.pending.delete(r.id);
+    if (r.type === "error") p.reject(new Error(r.message));
+    else p.resolve(r);
+  }
+
+  private send(request: Omit<Request, "id"> & { type: Request["type"] }, progress?: Pending["progress"]): Promise<Reply> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, progress });
+      this.worker.postMessage({ ...request, id } as Request);
+    });
+  }
+
+  async open(source: Source, progress?: Pending["progress"]): Promise<Opened> {
+    const r = await this.send({ type: "open", source } as Request, progress);
+    if (r.type !== "opened") throw new Error("unexpected answer from the analyser");
+    return r.opened;
+  }
+
+  async analyze(options: object, levels: number[]): Promise<AnalyzeReport> {
+    const r = await this.send({ type: "analyze", options, levels } as Request);
+    if (r.type !== "analysis") throw new Error("unexpected answer from the analyser");
+    return r.report;
+  }
+
+  async fix(options: object): Promise<{ report: FixReport; bytes: Uint8Array }> {
+    const r = await this.send({ type: "fix", options } as Request);
+    if (r.type !== "fixed") throw new Error("unexpected answer from the analyser");
+    return { report: r.report, bytes: r.bytes };
+  }
+}
