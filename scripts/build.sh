@@ -24,6 +24,8 @@ node_modules/.bin/tsc -p web
 mkdir -p dist/pkg dist/samples
 cp web/pkg/delegate_doctor.js web/pkg/delegate_doctor_bg.wasm dist/pkg/
 cp -r static/. dist/
+# The custom element is served under a stable name for documentation pages.
+mv dist/element.js dist/delegate-doctor-report.js
 
 # The DeepLab models belong to another project (BSD-3-Clause): copied with their licence, never committed.
 if [ -d "$SHARED/models/deeplab" ]; then

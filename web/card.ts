@@ -1,0 +1,22 @@
+// The compact report card used by embed.html: verdict, plan bar and refused ops for one level.
+import { byId, clear, el } from "./dom.js";
+import { renderPlanBar } from "./diagnose.js";
+import type { InspectReport, LevelReport } from "./report.js";
+
+export function renderCard(name: string, a: LevelReport, inspect: InspectReport, link: string): void {
+  byId("card-model").textContent = name;
+  byId("card-target").textContent = `Android API ${a.sdk}`;
+  const verdict = byId("card-verdict");
+  verdict.textContent = a.verdict.summary;
+  verdict.className = `card-verdict outcome-${a.outcome}`;
+  renderPlanBar(byId("card-plan"), a, inspect);
+  const refused = byId("card-refused");
+  clear(refused);
+  for (const r of a.refused.slice(0, 12)) {
+    refused.append(el("li", {}, el("strong", {}, `${r.index} ${r.op}`), `: ${r.reasons.join(" ")}`));
+  }
+  if (a.refused.length > 12) refused.append(el("li", {}, `… and ${a.refused.length - 12} more`));
+  const open = byId<HTMLAnchorElement>("card-open");
+  open.href = link;
+  byId("card").hidden = false;
+}
