@@ -83,3 +83,20 @@ test("the op table filters and sorts", async ({ page }) => {
   await page.click("#op-table th:nth-child(2)");
   await expect(page.locator("#op-table tbody tr").first().locator("td.op")).toHaveText("RESIZE_BILINEAR");
 });
+
+test("the graph view colours ops by partition", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite"));
+  await page.selectOption("#sdk", "29");
+  await page.check("#cpu-fallback");
+  await page.fill("#limit", "3");
+  await expect(page.locator("#verdict")).toContainText("3 NNAPI partitions");
+  await page.click("#graph-details summary");
+  const nodes = page.locator("#graph g.node");
+  await expect(nodes).toHaveCount(71);
+  const fill = (i: number) => nodes.nth(i).locator("rect").getAttribute("fill");
+  expect(await fill(0)).toBe(await fill(64)); // same NNAPI kernel (greedy clustering)
+  expect(await fill(61)).toBe("#d1761f"); // the pool runs on the CPU
+  expect(await fill(62)).not.toBe(await fill(0)); // the second kernel
+  await expect(nodes.nth(61).locator("title")).toHaveText("61 AVERAGE_POOL_2D → AvgPool2D/AvgPool");
+});

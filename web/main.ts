@@ -4,6 +4,7 @@ import { Analyser } from "./client.js";
 import { byId, clear, el } from "./dom.js";
 import { LEVELS, readTarget, renderDiagnosis, writeTarget } from "./diagnose.js";
 import { curesByOp, fixOptions, renderFix } from "./fix.js";
+import { renderGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
 import type { LevelReport, TensorRef } from "./report.js";
@@ -74,6 +75,7 @@ async function diagnose(): Promise<void> {
       void diagnose();
     });
     markOps(a, cures);
+    renderGraph(current.inspect, a);
     renderFix(current.name, fixed);
     renderShare(target, report.analyses.find((x) => x.sdk === target.sdk));
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
