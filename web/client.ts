@@ -60,9 +60,16 @@ export class Analyser {
     return r.report;
   }
 
-  async fix(options: object): Promise<{ report: FixReport; bytes: Uint8Array }> {
+  async fix(options: object): Promise<FixReport> {
     const r = await this.send({ type: "fix", options } as Request);
     if (r.type !== "fixed") throw new Error("unexpected answer from the analyser");
-    return { report: r.report, bytes: r.bytes };
+    return r.report;
+  }
+
+  /** The bytes of the last fixed model. */
+  async fixedBytes(): Promise<Uint8Array> {
+    const r = await this.send({ type: "fixed-bytes" } as Request);
+    if (r.type !== "bytes") throw new Error("unexpected answer from the analyser");
+    return r.bytes;
   }
 }

@@ -4,11 +4,6 @@ import { byId, clear, el } from "./dom.js";
 import { runOrderText, type Target } from "./diagnose.js";
 import type { FixReport } from "./report.js";
 
-export interface FixResult {
-  bytes: Uint8Array;
-  report: FixReport;
-}
-
 export function fixOptions(target: Target): object {
   const boxes = byId("fix-toggles").querySelectorAll<HTMLInputElement>("input[name=fix]");
   const only = [...boxes].filter((b) => b.checked).map((b) => b.value);
@@ -57,9 +52,8 @@ function renderChanges(r: FixReport): void {
   }
 }
 
-/** Shows the fix result and wires the download to its bytes. */
-export function renderFix(name: string, result: FixResult): void {
-  const r = result.report;
+/** Shows the fix result; the download asks for the fixed bytes only when clicked. */
+export function renderFix(name: string, r: FixReport, fixedBytes: () => Promise<Uint8Array>): void {
   renderChanges(r);
   byId("before-verdict").textContent = r.before_verdict.summary;
   byId("after-verdict").textContent = r.after_verdict.summary;
@@ -67,8 +61,9 @@ export function renderFix(name: string, result: FixResult): void {
   byId("plan-after").textContent = runOrderText(r.after);
   const download = byId<HTMLButtonElement>("download");
   download.disabled = r.changes.length === 0;
-  download.onclick = () => {
-    const url = URL.createObjectURL(new Blob([result.bytes as BlobPart], { type: "application/octet-stream" }));
+  download.onclick = async () => {
+    const bytes = await fixedBytes();
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: "application/octet-stream" }));
     const a = el("a", { href: url, download: fixedName(name) });
     document.body.append(a);
     a.click();

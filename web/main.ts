@@ -69,14 +69,14 @@ async function diagnose(): Promise<void> {
     const report = await analyser.analyze(target.options, LEVELS);
     const fixed = await analyser.fix(fixOptions(target));
     if (mine !== generation || !current) return;
-    const cures = curesByOp(fixed.report);
+    const cures = curesByOp(fixed);
     const a = renderDiagnosis(report, target.sdk, current.inspect, cures, (sdk) => {
       byId<HTMLSelectElement>("sdk").value = String(sdk);
       void diagnose();
     });
     markOps(a, cures);
     renderGraph(current.inspect, a);
-    renderFix(current.name, fixed);
+    renderFix(current.name, fixed, () => analyser.fixedBytes());
     renderShare(target, report.analyses.find((x) => x.sdk === target.sdk));
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
   } catch (e) {

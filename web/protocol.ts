@@ -9,7 +9,8 @@ export type Source =
 export type Request =
   | { id: number; type: "open"; source: Source }
   | { id: number; type: "analyze"; options: object; levels: number[] }
-  | { id: number; type: "fix"; options: object };
+  | { id: number; type: "fix"; options: object }
+  | { id: number; type: "fixed-bytes" };
 
 export interface Opened {
   name: string;
@@ -23,5 +24,6 @@ export type Reply =
   | { id: number; type: "progress"; loaded: number; total: number }
   | { id: number; type: "opened"; opened: Opened }
   | { id: number; type: "analysis"; report: AnalyzeReport }
-  | { id: number; type: "fixed"; report: FixReport; bytes: Uint8Array }
+  | { id: number; type: "fixed"; report: FixReport }
+  | { id: number; type: "bytes"; bytes: Uint8Array }
   | { id: number; type: "error"; message: string };

@@ -11,6 +11,9 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const ready = init();
 let session: Session | null = null;
+// The last fixed model stays here until the page asks for it (a download), so large models are not
+// copied to the page on every option change.
+let lastFixed: Uint8Array | null = null;
 
 function reply(message: Reply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -57,6 +60,7 @@ async function open(source: Source, id: number): Promise<Opened> {
   await ready;
   session?.free();
   session = null;
+  lastFixed = null;
   let s: Session;
   let name: string;
   if (source.kind === "file") {
@@ -91,13 +95,20 @@ async function handle(r: Request): Promise<void> {
     reply({ id: r.id, type: "opened", opened: await open(r.source, r.id) });
     return;
   }
+  if (r.type === "fixed-bytes") {
+    if (!lastFixed) throw new Error("there is no fixed model yet");
+    const copy = lastFixed.slice();
+    reply({ id: r.id, type: "bytes", bytes: copy }, [copy.buffer]);
+    return;
+  }
   if (!session) throw new Error("no model is open");
   if (r.type === "analyze") {
     const report = session.analyze(r.options, new Uint32Array(r.levels)) as AnalyzeReport;
     reply({ id: r.id, type: "analysis", report });
   } else {
     const out = session.fix(r.options) as { bytes: Uint8Array; report: FixReport };
-    reply({ id: r.id, type: "fixed", report: out.report, bytes: out.bytes }, [out.bytes.buffer]);
+    lastFixed = out.bytes;
+    reply({ id: r.id, type: "fixed", report: out.report });
   }
 }
 

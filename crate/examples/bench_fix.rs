@@ -10,7 +10,6 @@ use delegate_doctor::fixes::{fix, FixOptions};
 use delegate_doctor::model::{self, BuiltinOperator as Op, TensorType as T};
 use delegate_doctor::nnapi::delegate::Options;
 use delegate_doctor::opts;
-use tflite_schema::tflite as fb;
 
 /// x[1,1024] → FULLY_CONNECTED × n (1024×1024 float weights, 4 MiB each) → ARG_MAX (int64 output).
 fn big_model(megabytes: usize) -> Vec<u8> {
@@ -28,38 +27,7 @@ fn big_model(megabytes: usize) -> Vec<u8> {
     let out = b.add(tensor("argmax", T::INT64, &[1]));
     b.op(Op::ARG_MAX, &[x, axis], &[out]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
     b.output(out);
-    move_weights_after_flatbuffer(b.model_t())
-}
-
-fn pack(m: &fb::ModelT) -> Vec<u8> {
-    let mut fbb = flatbuffers::FlatBufferBuilder::new();
-    let root = m.pack(&mut fbb);
-    fb::finish_model_buffer(&mut fbb, root);
-    fbb.finished_data().to_vec()
-}
-
-fn move_weights_after_flatbuffer(mut m: fb::ModelT) -> Vec<u8> {
-    let mut blobs = Vec::new();
-    for buf in m.buffers.iter_mut().flatten() {
-        if let Some(d) = buf.data.take() {
-            buf.size = d.len() as u64;
-            buf.offset = 2;
-            blobs.push(d);
-        }
-    }
-    let start = pack(&m).len().next_multiple_of(16);
-    let mut at = start as u64;
-    for buf in m.buffers.iter_mut().flatten().filter(|b| b.offset > 1) {
-        buf.offset = at;
-        at += buf.size.next_multiple_of(16);
-    }
-    let mut out = pack(&m);
-    out.resize(start, 0);
-    for d in blobs {
-        out.extend_from_slice(&d);
-        out.resize(out.len().next_multiple_of(16), 0);
-    }
-    out
+    b.finish_with_offset_buffers()
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

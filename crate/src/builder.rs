@@ -297,6 +297,33 @@ impl ModelBuilder {
     pub fn finish(&self) -> Vec<u8> {
         pack(&self.model_t())
     }
+
+    /// The finished bytes with every constant's data stored after the flatbuffer (offset/size
+    /// buffers, the layout of models over 2 GB), each blob 16-byte aligned.
+    pub fn finish_with_offset_buffers(&self) -> Vec<u8> {
+        let mut m = self.model_t();
+        let mut blobs = Vec::new();
+        for buf in m.buffers.iter_mut().flatten() {
+            if let Some(d) = buf.data.take() {
+                buf.size = d.len() as u64;
+                buf.offset = 2; // a placeholder of the same encoded size, replaced below
+                blobs.push(d);
+            }
+        }
+        let start = pack(&m).len().next_multiple_of(16);
+        let mut at = start as u64;
+        for buf in m.buffers.iter_mut().flatten().filter(|b| b.offset > 1) {
+            buf.offset = at;
+            at += buf.size.next_multiple_of(16);
+        }
+        let mut out = pack(&m);
+        out.resize(start, 0);
+        for d in blobs {
+            out.extend_from_slice(&d);
+            out.resize(out.len().next_multiple_of(16), 0);
+        }
+        out
+    }
 }
 
 /// Serialises a model with the "TFL3" identifier.

@@ -47,34 +47,7 @@ fn offset_buffer_model() -> Vec<u8> {
     let y = b.add(tensor("y", T::FLOAT32, &[1, 4]));
     b.op(Op::FULLY_CONNECTED, &[x, w, bias], &[y]);
     b.output(y);
-    let mut m = b.model_t();
-    let mut blobs = Vec::new();
-    for buf in m.buffers.as_mut().unwrap().iter_mut() {
-        if let Some(d) = buf.data.take() {
-            buf.size = d.len() as u64;
-            buf.offset = 2; // placeholder, fixed below
-            blobs.push(d);
-        }
-    }
-    let pack = |m: &fb::ModelT| {
-        let mut fbb = flatbuffers::FlatBufferBuilder::new();
-        let root = m.pack(&mut fbb);
-        fb::finish_model_buffer(&mut fbb, root);
-        fbb.finished_data().to_vec()
-    };
-    let start = pack(&m).len().next_multiple_of(16);
-    let mut at = start as u64;
-    for buf in m.buffers.as_mut().unwrap().iter_mut().filter(|b| b.offset > 1) {
-        buf.offset = at;
-        at += buf.size.next_multiple_of(16);
-    }
-    let mut out = pack(&m);
-    out.resize(start, 0);
-    for d in blobs {
-        out.extend_from_slice(&d);
-        out.resize(out.len().next_multiple_of(16), 0);
-    }
-    out
+    b.finish_with_offset_buffers()
 }
 
 #[test]
