@@ -74,12 +74,9 @@ pub fn apply(d: &mut Draft<'_>, p: &Plan) -> Change {
     if let Some(t) = d.tensor(out) {
         t.type_ = TensorType::INT32;
     }
-    let detail = if p.graph_output {
-        "exact; the app's output buffer changes from int64 to int32"
-    } else {
-        "exact"
-    };
     let mut c = Change::new(ID, p.op, name, "output type int64 → int32".into(), Exactness::Exact, vec![out]);
-    c.detail = detail.into();
+    if p.graph_output {
+        c.detail = "the app's output buffer changes from int64 to int32".into();
+    }
     c
 }
