@@ -231,7 +231,7 @@ pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), Mode
     let before = delegate::analyze(&m, &opts.target);
     let mut excluded: Vec<Excluded> = Vec::new();
     loop {
-        let (fixed, changes, not_fixed) = attempt(bytes, &m, &before, opts, &excluded)?;
+        let Attempt { bytes: fixed, changes, not_fixed } = attempt(bytes, &m, &before, opts, &excluded)?;
         let fm = model::read(&fixed)?;
         let after = delegate::analyze(&fm, &opts.target);
         let mut taken_back = failed_changes(&fm, &after, &changes);
@@ -263,6 +263,13 @@ fn unrequested_approximations(changes: &[Change], opts: &FixOptions) -> Vec<Excl
         .collect()
 }
 
+/// One round of planning and applying: the written model, what changed, what stays refused.
+struct Attempt {
+    bytes: Vec<u8>,
+    changes: Vec<Change>,
+    not_fixed: Vec<NotFixed>,
+}
+
 /// Plans and applies every fix not excluded; returns the written model.
 fn attempt(
     bytes: &[u8],
@@ -270,11 +277,11 @@ fn attempt(
     before: &Analysis,
     opts: &FixOptions,
     excluded: &[Excluded],
-) -> Result<(Vec<u8>, Vec<Change>, Vec<NotFixed>), ModelError> {
+) -> Result<Attempt, ModelError> {
     let Some(level) = before.level else {
         let why = before.failure.as_ref().map_or("the delegate is not used".into(), |f| f.reason.clone());
         let nf = NotFixed { op: 0, op_type: String::new(), reasons: vec![], why };
-        return Ok((bytes.to_vec(), vec![], vec![nf]));
+        return Ok(Attempt { bytes: bytes.to_vec(), changes: vec![], not_fixed: vec![nf] });
     };
     let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
     let mut ctx = Ctx { model: m, sg, level, opts, int32_argmax: Vec::new() };
@@ -298,7 +305,7 @@ fn attempt(
     let mut draft = Draft::open(bytes)?;
     let mut changes: Vec<Change> = planned.iter().map(|(_, p)| p.apply(&mut draft)).collect();
     changes.sort_by_key(|c| c.op);
-    Ok((draft.write()?, changes, not_fixed))
+    Ok(Attempt { bytes: draft.write()?, changes, not_fixed })
 }
 
 /// Ops of the primary subgraph with the reasons they keep NNAPI from running them: the ops

@@ -537,7 +537,7 @@ fn limit_partitions(max: i32, preview: &[Subset], supported: Vec<usize>) -> Vec<
         return supported;
     }
     let mut by_size: Vec<&Subset> = preview.iter().collect();
-    by_size.sort_by(|a, b| b.nodes.len().cmp(&a.nodes.len()));
+    by_size.sort_by_key(|s| std::cmp::Reverse(s.nodes.len())); // stable: ties keep plan order
     let mut nodes: Vec<usize> = by_size.iter().take(max as usize).flat_map(|s| s.nodes.iter().copied()).collect();
     nodes.sort_unstable();
     nodes
