@@ -5,8 +5,9 @@
 //! (from the repository root). `--models DIR` also writes the three models there, under the names
 //! bench/analyze.js loads; `--json FILE` writes the figures for scripts/bench-analyze.sh.
 //!
-//! Every figure is the time of one call: each round times a batch of calls long enough (≥ 5 ms) for
-//! the clock, and the median and minimum are taken over the rounds.
+//! Every figure is the time of one call: after a warm-up, each round times a batch of calls long
+//! enough (≥ 5 ms) for the clock, and the median and minimum are taken over the rounds. A round
+//! goes through every model and call in turn, so the noise of a shared machine falls on all alike.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -96,30 +97,45 @@ fn generated(n: usize, c: i32) -> Vec<u8> {
     b.finish()
 }
 
-struct Stats {
-    median: Duration,
-    min: Duration,
+/// One timed call: a closure run in batches of `calls`, with the time per call of each round.
+struct Case<'a> {
+    model: usize,
+    label: &'static str,
+    f: Box<dyn FnMut() + 'a>,
     calls: u32,
-    rounds: usize,
+    times: Vec<Duration>,
 }
 
-/// Median and minimum time per call of `f` over `rounds` batches of ≥ 5 ms (the first batch, of the
-/// calibration, is not counted).
-fn measure<T>(rounds: usize, mut f: impl FnMut() -> T) -> Stats {
-    let batch = |calls: u32, f: &mut dyn FnMut() -> T| {
+impl<'a> Case<'a> {
+    fn new<T>(model: usize, label: &'static str, mut f: impl FnMut() -> T + 'a) -> Self {
+        let f = Box::new(move || drop(black_box(f())));
+        Case { model, label, f, calls: 1, times: Vec::new() }
+    }
+
+    fn batch(&mut self, calls: u32) -> Duration {
         let t = Instant::now();
         for _ in 0..calls {
-            black_box(f());
+            (self.f)();
         }
         t.elapsed()
-    };
-    let mut calls = 1;
-    while batch(calls, &mut f) < Duration::from_millis(5) {
-        calls *= 2;
     }
-    let mut times: Vec<Duration> = (0..rounds).map(|_| batch(calls, &mut f) / calls).collect();
-    times.sort();
-    Stats { median: times[times.len() / 2], min: times[0], calls, rounds }
+
+    /// 250 ms of warm-up, then the smallest batch (doubling) that takes ≥ 5 ms; neither is counted.
+    fn calibrate(&mut self) {
+        let warm = Instant::now();
+        while warm.elapsed() < Duration::from_millis(250) {
+            (self.f)();
+        }
+        while self.batch(self.calls) < Duration::from_millis(5) {
+            self.calls *= 2;
+        }
+    }
+
+    fn median_min(&self) -> (f64, f64) {
+        let mut t = self.times.clone();
+        t.sort();
+        (ms(t[t.len() / 2]), ms(t[0]))
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -151,39 +167,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(dir.join(name), bytes)?;
         }
     }
+    let parsed = models.iter().map(|(_, b)| model::read(b)).collect::<Result<Vec<_>, _>>()?;
 
-    println!("native (release), {rounds} rounds per figure; times per call, per 1k ops = median / (ops / 1000)");
+    let o = Options::default();
+    let mut cases = Vec::new();
+    for (i, ((_, bytes), m)) in models.iter().zip(&parsed).enumerate() {
+        let o = &o;
+        cases.extend([
+            Case::new(i, "read", move || model::read(bytes).map(|m| m.operator_count())),
+            Case::new(i, "analyze@29", move || delegate::analyze(m, o)),
+            Case::new(i, "report (9 levels)", move || analyze::report(m, o, &ALL_LEVELS)),
+            // What the wasm exports compute (without their conversion of the result to JS objects).
+            Case::new(i, "inspect()", move || model::read(bytes).map(|m| inspect::report(&m))),
+            Case::new(i, "analyze([29])", move || model::read(bytes).map(|m| analyze::report(&m, o, &[29]))),
+            Case::new(i, "analyze(all 9)", move || model::read(bytes).map(|m| analyze::report(&m, o, &ALL_LEVELS))),
+        ]);
+    }
+    for c in &mut cases {
+        c.calibrate();
+    }
+    // Rounds go across all cases, so that the machine's noise spreads over every figure alike.
+    for _ in 0..rounds {
+        for c in &mut cases {
+            let t = c.batch(c.calls) / c.calls;
+            c.times.push(t);
+        }
+    }
+
+    println!("native (release), {rounds} rounds per figure (rounds × calls per batch); times per call");
     let mut json = Vec::new();
-    for (name, bytes) in &models {
-        let m = model::read(bytes)?;
+    for (i, ((name, bytes), m)) in models.iter().zip(&parsed).enumerate() {
         let ops = m.operator_count();
-        let o = Options::default();
-        let one = delegate::analyze(&m, &o);
+        let a = delegate::analyze(m, &o);
         println!(
-            "\n{name}: {ops} ops, {:.1} MB; at API 29: {} nodes delegated in {} kernels, {} refused",
+            "\n{name}: {ops} ops, {:.1} MB; at API 29: {} of {} nodes in {} NNAPI kernels, {} ops refused",
             bytes.len() as f64 / 1e6,
-            one.delegated_nodes,
-            one.delegate_kernels,
-            one.refused.len()
+            a.delegated_nodes,
+            a.total_nodes,
+            a.delegate_kernels,
+            a.refused.len()
         );
         println!("  {:<34} {:>10} {:>10} {:>12}", "", "median ms", "min ms", "ms / 1k ops");
-        let rows: [(&str, Stats); 6] = [
-            ("read", measure(rounds, || model::read(bytes).map(|m| m.operator_count()))),
-            ("analyze@29", measure(rounds, || delegate::analyze(&m, &o))),
-            ("report (9 levels)", measure(rounds, || analyze::report(&m, &o, &ALL_LEVELS))),
-            // What the wasm exports compute (without the conversion to JS objects).
-            ("inspect()", measure(rounds, || model::read(bytes).map(|m| inspect::report(&m)))),
-            ("analyze([29])", measure(rounds, || model::read(bytes).map(|m| analyze::report(&m, &o, &[29])))),
-            ("analyze(all 9)", measure(rounds, || model::read(bytes).map(|m| analyze::report(&m, &o, &ALL_LEVELS)))),
-        ];
-        let mut fields = serde_json::Map::new();
-        for (label, s) in &rows {
-            let per_k = ms(s.median) / (ops as f64 / 1000.0);
-            let calls = format!("({} × {})", s.rounds, s.calls);
-            println!("  {label:<20}{calls:>14} {:>10.4} {:>10.4} {per_k:>12.4}", ms(s.median), ms(s.min));
-            fields.insert(label.to_string(), json!({ "median_ms": ms(s.median), "min_ms": ms(s.min) }));
+        let mut rows = serde_json::Map::new();
+        for c in cases.iter().filter(|c| c.model == i) {
+            let (median, min) = c.median_min();
+            let calls = format!("({} × {})", c.times.len(), c.calls);
+            println!("  {:<20}{calls:>14} {median:>10.4} {min:>10.4} {:>12.4}", c.label, median / (ops as f64 / 1000.0));
+            rows.insert(c.label.to_string(), json!({ "median_ms": median, "min_ms": min }));
         }
-        json.push(json!({ "file": name, "ops": ops, "bytes": bytes.len(), "rows": fields }));
+        json.push(json!({ "file": name, "ops": ops, "bytes": bytes.len(), "rows": rows }));
     }
     if let Some(file) = json_file {
         std::fs::write(file, json!({ "rounds": rounds, "models": json }).to_string())?;

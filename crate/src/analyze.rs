@@ -48,7 +48,7 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
             LevelReport { analysis, verdict }
         })
         .collect();
-    Report { format: ANALYZE_FORMAT, model: inspect::report(model).model, analyses }
+    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses }
 }
 
 fn transitions(a: &Analysis) -> usize {

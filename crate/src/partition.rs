@@ -102,6 +102,9 @@ struct Partitioner<'g> {
     node_epoch: Vec<Epoch>,
     subsets: Vec<Subset>,
     current_kind: Option<Kind>,
+    /// Every node before this index is assigned. Scans start here: the nodes skipped would fail
+    /// before anything succeeds in the scan, which changes nothing in either mode.
+    first_open: usize,
 }
 
 /// Partition `graph`, delegating the nodes for which `delegable` is true.
@@ -123,6 +126,7 @@ pub fn partition(
         node_epoch: vec![Epoch::NotReady; n],
         subsets: Vec::new(),
         current_kind: None,
+        first_open: 0,
     };
     p.run()
 }
@@ -215,7 +219,10 @@ impl Partitioner<'_> {
         self.current_kind = None;
         loop {
             let mut progress = false;
-            for i in 0..self.graph.nodes.len() {
+            while self.first_open < self.graph.nodes.len() && self.node_epoch[self.first_open] != Epoch::NotReady {
+                self.first_open += 1;
+            }
+            for i in self.first_open..self.graph.nodes.len() {
                 if self.try_assign(i) {
                     progress = true;
                 } else if progress && !self.opts.greedy {
