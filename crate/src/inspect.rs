@@ -156,7 +156,8 @@ pub fn report(model: &Model<'_>) -> Report {
     Report { format: INSPECT_FORMAT, model: summary(model), subgraphs }
 }
 
-fn summary(model: &Model<'_>) -> ModelSummary {
+/// The model-level summary alone (no per-op listing).
+pub fn summary(model: &Model<'_>) -> ModelSummary {
     let main = &model.subgraphs[0]; // ok: `model::read` refuses a model without subgraphs
     ModelSummary {
         file_size: model.bytes.len(),
