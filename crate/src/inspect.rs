@@ -2,6 +2,8 @@
 //!
 //! The JSON form is stable (documented in docs/json.md): fields are only ever added.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -68,6 +70,9 @@ pub struct TensorRef {
     pub is_const: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantization: Option<QuantRef>,
+    /// The tensor's rank, given only when `shape` was cut (see `MAX_DIMS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,16 +109,72 @@ pub struct OperatorReport {
 }
 
 pub fn tensor_ref(sg: &Subgraph, index: i32) -> Option<TensorRef> {
-    sg.tensor(index).map(|t| describe_tensor(index, t))
+    sg.tensor(index).map(|t| describe_tensor(index, t, MAX_NAME, MAX_DIMS))
 }
 
-fn describe_tensor(index: i32, t: &Tensor) -> TensorRef {
+/// Every reference to a tensor repeats its name and shape, so without a bound a hostile file (one
+/// tensor with a 64 KiB name read 20 000 times by one op: 146 kB) makes a report of gigabytes.
+/// A reference gives at most `MAX_NAME` bytes of the name (then "…") and `MAX_DIMS` dimensions
+/// (then `rank` gives the true rank). A report spends at most `Budget` on names and shapes in
+/// full; past it, references give `SHORT_NAME` bytes and `SHORT_DIMS` dimensions. Real models
+/// stay far below all of these (DeepLab: 71 ops, names of 86 bytes, rank 4).
+pub const MAX_NAME: usize = 1024;
+pub const MAX_DIMS: usize = 64;
+const SHORT_NAME: usize = 16;
+const SHORT_DIMS: usize = 8;
+
+/// What full references may still cost in one report: JSON-escaped name bytes, 12 per dimension.
+struct Budget {
+    left: Cell<usize>,
+}
+
+impl Budget {
+    fn new(file_size: usize) -> Budget {
+        Budget { left: Cell::new((1 << 20) + 16 * file_size) }
+    }
+
+    fn tensor_ref(&self, sg: &Subgraph, index: i32) -> Option<TensorRef> {
+        let t = sg.tensor(index)?;
+        let full = self.left.get() > 0;
+        let r = if full { describe_tensor(index, t, MAX_NAME, MAX_DIMS) } else { describe_tensor(index, t, SHORT_NAME, SHORT_DIMS) };
+        let dims = r.shape.len() + r.shape_signature.as_ref().map_or(0, Vec::len);
+        self.left.set(self.left.get().saturating_sub(json_len(&r.name) + 12 * dims));
+        Some(r)
+    }
+
+    fn refs(&self, sg: &Subgraph, list: &[i32]) -> Vec<TensorRef> {
+        list.iter().filter_map(|&t| self.tensor_ref(sg, t)).collect()
+    }
+}
+
+/// The length of `s` in a JSON string (control characters take six bytes, quote and backslash two).
+fn json_len(s: &str) -> usize {
+    s.bytes().map(|b| if b < 0x20 { 6 } else if b == b'"' || b == b'\\' { 2 } else { 1 }).sum()
+}
+
+fn clip_name(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let mut end = max;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &name[..end])
+}
+
+fn clip_dims(dims: &[i32], max: usize) -> Vec<i32> {
+    dims[..dims.len().min(max)].to_vec()
+}
+
+fn describe_tensor(index: i32, t: &Tensor, max_name: usize, max_dims: usize) -> TensorRef {
     TensorRef {
         index,
-        name: t.name.clone(),
+        name: clip_name(&t.name, max_name),
         dtype: type_name(t.dtype),
-        shape: t.shape.clone(),
-        shape_signature: t.shape_signature.clone().filter(|s| *s != t.shape),
+        shape: clip_dims(&t.shape, max_dims),
+        shape_signature: t.shape_signature.as_ref().filter(|s| **s != t.shape).map(|s| clip_dims(s, max_dims)),
+        rank: (t.shape.len() > max_dims).then_some(t.shape.len()),
         is_const: t.is_const(),
         quantization: t.quantization.as_ref().map(|q| QuantRef {
             scale: q.scale.iter().take(16).copied().collect(),
@@ -123,23 +184,21 @@ fn describe_tensor(index: i32, t: &Tensor) -> TensorRef {
     }
 }
 
-fn refs(sg: &Subgraph, list: &[i32]) -> Vec<TensorRef> {
-    list.iter().filter_map(|&t| tensor_ref(sg, t)).collect()
-}
-
-fn describe_operator(sg: &Subgraph, index: usize, op: &Operator) -> OperatorReport {
+fn describe_operator(b: &Budget, sg: &Subgraph, index: usize, op: &Operator) -> OperatorReport {
     OperatorReport {
         index,
         op: op.type_name(),
         builtin_code: op.code.0,
         version: op.version,
-        inputs: op.inputs.iter().map(|&t| tensor_ref(sg, t)).collect(),
-        outputs: refs(sg, &op.outputs),
+        inputs: op.inputs.iter().map(|&t| b.tensor_ref(sg, t)).collect(),
+        outputs: b.refs(sg, &op.outputs),
         options: options::describe(&op.options),
     }
 }
 
 pub fn report(model: &Model<'_>) -> Report {
+    let b = Budget::new(model.bytes.len());
+    let summary = summary_within(model, &b);
     let subgraphs = model
         .subgraphs
         .iter()
@@ -148,16 +207,20 @@ pub fn report(model: &Model<'_>) -> Report {
             index: i,
             name: sg.name.clone(),
             tensor_count: sg.tensors.len(),
-            inputs: refs(sg, &sg.inputs),
-            outputs: refs(sg, &sg.outputs),
-            operators: sg.operators.iter().enumerate().map(|(oi, op)| describe_operator(sg, oi, op)).collect(),
+            inputs: b.refs(sg, &sg.inputs),
+            outputs: b.refs(sg, &sg.outputs),
+            operators: sg.operators.iter().enumerate().map(|(oi, op)| describe_operator(&b, sg, oi, op)).collect(),
         })
         .collect();
-    Report { format: INSPECT_FORMAT, model: summary(model), subgraphs }
+    Report { format: INSPECT_FORMAT, model: summary, subgraphs }
 }
 
 /// The model-level summary alone (no per-op listing).
 pub fn summary(model: &Model<'_>) -> ModelSummary {
+    summary_within(model, &Budget::new(model.bytes.len()))
+}
+
+fn summary_within(model: &Model<'_>, b: &Budget) -> ModelSummary {
     let main = &model.subgraphs[0]; // ok: `model::read` refuses a model without subgraphs
     ModelSummary {
         file_size: model.bytes.len(),
@@ -169,8 +232,8 @@ pub fn summary(model: &Model<'_>) -> ModelSummary {
         buffer_count: model.buffer_count,
         uses_offset_buffers: model.uses_offset_buffers,
         op_histogram: histogram(model),
-        inputs: refs(main, &main.inputs),
-        outputs: refs(main, &main.outputs),
+        inputs: b.refs(main, &main.inputs),
+        outputs: b.refs(main, &main.outputs),
         metadata: model.metadata.iter().map(|m| MetadataEntry { name: m.name.clone(), size: m.size }).collect(),
         signature_defs: model
             .signature_defs

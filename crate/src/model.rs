@@ -235,12 +235,44 @@ pub fn verifier_options() -> flatbuffers::VerifierOptions {
     }
 }
 
+/// `verifier_options` for a file of `len` bytes. Flatbuffer tables and vectors may be shared
+/// (many tensors pointing at one shape vector, many buffers at one data vector), so a small file
+/// can describe far more data than it holds, and reading it would allocate all of it. The
+/// verifier counts every byte it visits, shared ones each time; real models come to about 1.0–1.7
+/// times their length, so more than 8 times is refused.
+pub fn verifier_options_for(len: usize) -> flatbuffers::VerifierOptions {
+    let mut o = verifier_options();
+    o.max_apparent_size = o.max_apparent_size.min(len.saturating_mul(MAX_APPARENT_RATIO).saturating_add(1 << 16));
+    o
+}
+
+/// How many times its own length a file may describe (see `verifier_options_for`).
+pub const MAX_APPARENT_RATIO: usize = 8;
+
 /// Read and check a model. Never panics on bad input; every problem becomes a `ModelError`.
 pub fn read(bytes: &[u8]) -> Result<Model<'_>, ModelError> {
     check_header(bytes)?;
-    let root = fb::root_as_model_with_opts(&verifier_options(), bytes)
-        .map_err(|e| ModelError::Flatbuffer(e.to_string()))?;
+    let root =
+        fb::root_as_model_with_opts(&verifier_options_for(bytes.len()), bytes).map_err(|e| flatbuffer_error(&e))?;
     build(bytes, root)
+}
+
+/// The verifier's complaint as one line: its message, then where ("while verifying …"), innermost
+/// first. The verifier writes these as separate lines, which a one-line error must not contain.
+pub fn flatbuffer_error(e: &flatbuffers::InvalidFlatbuffer) -> ModelError {
+    const MAX_TRACE: usize = 6;
+    if let flatbuffers::InvalidFlatbuffer::ApparentSizeTooLarge = e {
+        return ModelError::Flatbuffer(format!(
+            "its tables share data so much that reading it would take more than {MAX_APPARENT_RATIO} times the file's size (apparent size too large)"
+        ));
+    }
+    let text = e.to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut parts: Vec<&str> = lines.by_ref().take(1 + MAX_TRACE).collect();
+    if lines.next().is_some() {
+        parts.push("…");
+    }
+    ModelError::Flatbuffer(parts.join("; "))
 }
 
 fn check_header(bytes: &[u8]) -> Result<(), ModelError> {
@@ -414,7 +446,8 @@ fn read_tensor(si: usize, ti: usize, t: fb::Tensor<'_>, buffers: &[BufferInfo]) 
     let shape: Vec<i32> = t.shape().map(|v| v.iter().collect()).unwrap_or_default();
     if let Some(d) = shape.iter().find(|&&d| d < 0) {
         return Err(structure(format!(
-            "tensor {ti} of subgraph {si} has a negative dimension {d} in its shape {shape:?}"
+            "tensor {ti} of subgraph {si} has a negative dimension {d} in its shape {}",
+            short_list(&shape)
         )));
     }
     Ok(Tensor {
@@ -529,7 +562,7 @@ fn read_signature_defs(root: &fb::Model<'_>, subgraphs: &[Subgraph]) -> Result<V
             if st.tensor_index as usize >= sg.tensors.len() {
                 return Err(structure(format!(
                     "signature {i} maps {:?} to tensor {} but subgraph {sgi} has {} tensors",
-                    st.name,
+                    short_name(&st.name),
                     st.tensor_index,
                     sg.tensors.len()
                 )));
@@ -543,6 +576,23 @@ fn read_signature_defs(root: &fb::Model<'_>, subgraphs: &[Subgraph]) -> Result<V
         });
     }
     Ok(out)
+}
+
+/// A list for an error message, which must stay one short line: at most 8 items.
+fn short_list(v: &[i32]) -> String {
+    if v.len() <= 8 {
+        return format!("{v:?}");
+    }
+    let head: Vec<String> = v.iter().take(8).map(|d| d.to_string()).collect();
+    format!("[{}, … ({} dimensions)]", head.join(", "), v.len())
+}
+
+/// A name from the file for an error message: at most 64 characters.
+fn short_name(name: &str) -> String {
+    match name.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_string(),
+    }
 }
 
 /// Schema name of a tensor type, e.g. "FLOAT32".

@@ -13,6 +13,9 @@ use tflite_schema::tflite::{
 
 use crate::model::{BuiltinOperator, BuiltinOptionsT, ModelError, TensorType};
 
+/// What one flatbuffer can hold, less room for the tables.
+const MAX_FLATBUFFER: u64 = (1 << 31) - (1 << 24);
+
 /// Where a buffer's bytes come from when the draft is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Source {
@@ -44,8 +47,8 @@ where
 impl<'a> Draft<'a> {
     /// Opens a verified model for editing (the caller has run `model::read` on the same bytes).
     pub fn open(bytes: &'a [u8]) -> Result<Draft<'a>, ModelError> {
-        let root = fb::root_as_model_with_opts(&crate::model::verifier_options(), bytes)
-            .map_err(|e| ModelError::Flatbuffer(e.to_string()))?;
+        let root = fb::root_as_model_with_opts(&crate::model::verifier_options_for(bytes.len()), bytes)
+            .map_err(|e| crate::model::flatbuffer_error(&e))?;
         let mut m = ModelT::default();
         m.version = root.version();
         m.operator_codes = unpack_list(root.operator_codes(), |c| c.unpack());
@@ -198,6 +201,7 @@ impl<'a> Draft<'a> {
 
     /// Writes the draft as a `.tflite` file.
     pub fn write(&self) -> Result<Vec<u8>, ModelError> {
+        self.check_sizes()?;
         let tail = self.tail_span();
         // Offsets after the flatbuffer depend on its length, which does not depend on their values
         // (u64 fields are written whole whenever non-zero): pack once with a non-zero placeholder to
@@ -212,8 +216,38 @@ impl<'a> Draft<'a> {
         }
         let mut out = second;
         out.resize(new_start, 0);
+        // ok: check_sizes() found the span inside the original file.
         out.extend_from_slice(&self.original[tail_start as usize..tail_end as usize]);
         Ok(out)
+    }
+
+    /// Refuses what cannot be written faithfully, before anything is allocated for it: offset/size
+    /// data outside the original file (`Draft::open` does not check it; `model::read` does),
+    /// buffers whose inline data overlap (flatbuffer vectors may share bytes, so a small file can
+    /// name gigabytes of "data": writing would copy each share), and more data than one flatbuffer
+    /// can hold (the builder panics past 2 GiB).
+    fn check_sizes(&self) -> Result<(), ModelError> {
+        let file = self.original.len() as u64;
+        if let Some((start, end)) = self.tail_span() {
+            if start > end || end > file {
+                return Err(ModelError::Structure(format!(
+                    "offset buffers say their data is at bytes {start}..{end} but the file is {file} bytes long"
+                )));
+            }
+        }
+        let inline: u64 = self.sources.iter().map(|s| if let Source::Inline { len, .. } = s { *len as u64 } else { 0 }).sum();
+        if inline > file {
+            return Err(ModelError::Structure(format!(
+                "the buffers overlap: they hold {inline} bytes of data in a file of {file} bytes, so the model cannot be rewritten"
+            )));
+        }
+        let total: u64 = self.sources.iter().map(|s| source_len(s) as u64).sum();
+        if total > MAX_FLATBUFFER {
+            return Err(ModelError::Structure(format!(
+                "the rewritten model would hold {total} bytes of buffer data inside the flatbuffer, more than its 2 GiB limit"
+            )));
+        }
+        Ok(())
     }
 
     /// The region of the original file holding offset/size buffers, if any.

@@ -13,6 +13,9 @@ use crate::surgery::Draft;
 
 pub const ID: &str = "conv-zero-bias";
 
+/// The most output channels a zero bias is written for when the filter is not constant.
+const MAX_CHANNELS: usize = 1 << 16;
+
 pub fn cures(reason: &str) -> bool {
     reason == "Conv2D with omitted bias not supported"
 }
@@ -37,6 +40,15 @@ pub fn plan(c: &Ctx<'_, '_>, i: usize) -> Result<Plan, String> {
     let input = op.input(0).and_then(|t| c.sg.tensors.get(t)).ok_or("no input")?;
     let filter = op.input(1).and_then(|t| c.sg.tensors.get(t)).ok_or("no filter")?;
     let channels = *filter.shape.first().ok_or("the filter has no shape")?;
+    if channels < 1 {
+        return Err("the filter has no output channels".into());
+    }
+    // The bias is allocated from this count: believe it only as far as the filter's own data goes
+    // (a constant filter holds at least one byte per output channel).
+    let limit = c.model.data(filter).map_or(MAX_CHANNELS, |d| d.len().min(MAX_CHANNELS));
+    if channels as usize > limit {
+        return Err(format!("the filter claims {channels} output channels; a zero bias is written for at most {limit}"));
+    }
     match input.dtype {
         TensorType::FLOAT32 => Ok(Plan { op: i, dtype: TensorType::FLOAT32, channels, scales: None, quantized_dimension: 0 }),
         TensorType::UINT8 | TensorType::INT8 => {

@@ -96,21 +96,26 @@ pub fn plan(c: &Ctx<'_, '_>, i: usize) -> Result<Plan, String> {
         new_hw: [h2, w2],
         out_shape: output.shape.clone(),
         crop,
-        after_argmax: if crop { argmax_consumer(c, out_t) } else { None },
+        after_argmax: if crop { argmax_consumer(c, i, out_t) } else { None },
         use_slice: c.level >= 29,
         bilinear,
         float_unit_axis: bilinear && input.dtype == TensorType::FLOAT32 && ((ih == 1 && oh > 1) || (iw == 1 && ow > 1)),
     })
 }
 
-/// An ARG_MAX/ARG_MIN over the last axis that is the only reader of `t` (and `t` is no graph output).
-fn argmax_consumer(c: &Ctx<'_, '_>, t: i32) -> Option<usize> {
+/// An ARG_MAX/ARG_MIN over the last axis that is the only reader of `t` (and `t` is no graph output),
+/// later in the plan than the resize `i`: the crop is inserted after it, and fixes are applied from
+/// the last op back, so an insertion before `i` would shift ops whose fixes are still to come.
+fn argmax_consumer(c: &Ctx<'_, '_>, i: usize, t: i32) -> Option<usize> {
     if c.sg.outputs.contains(&t) {
         return None;
     }
     let readers: Vec<usize> =
         c.sg.operators.iter().enumerate().filter(|(_, o)| o.inputs.contains(&t)).map(|(k, _)| k).collect();
     let &[k] = readers.as_slice() else { return None };
+    if k <= i {
+        return None;
+    }
     let op = &c.sg.operators[k];
     if !matches!(op.code, B::ARG_MAX | B::ARG_MIN) || op.inputs.first() != Some(&t) {
         return None;

@@ -6,6 +6,8 @@
 //! the driver supports every op that passes validation, and (unless a device list is given) the
 //! phone has an accelerator besides `nnapi-reference` and any accelerator that is named.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::rules::{self, nnapi_can_represent, ValidateContext};
@@ -367,7 +369,7 @@ struct Validation {
 
 struct Fp16 {
     /// DEQUANTIZE output tensor → its fp16 constant input.
-    remap: Vec<(i32, i32)>,
+    remap: HashMap<i32, i32>,
     dequant_nodes: Vec<usize>,
 }
 
@@ -376,10 +378,10 @@ fn is_const_fp16_dequantize(sg: &Subgraph, op: &Operator) -> bool {
         && op.input(0).and_then(|t| sg.tensors.get(t)).is_some_and(|t| t.dtype == TensorType::FLOAT16 && t.is_const())
 }
 
-fn remapped(op: &Operator, remap: &[(i32, i32)]) -> Operator {
+fn remapped(op: &Operator, remap: &HashMap<i32, i32>) -> Operator {
     let mut op = op.clone();
     for t in op.inputs.iter_mut() {
-        if let Some(&(_, fp16)) = remap.iter().find(|(out, _)| out == t) {
+        if let Some(&fp16) = remap.get(t) {
             *t = fp16;
         }
     }
@@ -390,7 +392,7 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
     let ctx = ValidateContext { model, subgraph: sg, level: s.level, accel: s.accel };
     let fp16_nodes: Vec<usize> =
         sg.operators.iter().enumerate().filter(|(_, op)| is_const_fp16_dequantize(sg, op)).map(|(i, _)| i).collect();
-    let remap: Vec<(i32, i32)> = fp16_nodes
+    let remap: HashMap<i32, i32> = fp16_nodes
         .iter()
         .filter_map(|&i| Some((*sg.operators[i].outputs.first()?, *sg.operators[i].inputs.first()?)))
         .collect();
@@ -415,7 +417,7 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
 }
 
 /// The graph as the partitioner sees it, with some inputs rewired (fp16 path).
-fn graph_of(sg: &Subgraph, remap_nodes: &[usize], remap: &[(i32, i32)]) -> Graph {
+fn graph_of(sg: &Subgraph, remap_nodes: &[usize], remap: &HashMap<i32, i32>) -> Graph {
     let remap_nodes = node_mask(sg.operators.len(), remap_nodes);
     let nodes = sg
         .operators
@@ -470,7 +472,7 @@ fn plan_subgraph(
         subgraph: Some(si),
         op_index: None,
     };
-    let plain = graph_of(sg, &[], &[]);
+    let plain = graph_of(sg, &[], &HashMap::new());
     let mut supported: Vec<usize> = (0..sg.operators.len()).filter(|&i| v.supported[i]).collect();
     let mut graph = plain.clone();
     if let Some(fp16) = &v.fp16 {
@@ -574,10 +576,31 @@ fn check_buildable(si: usize, sg: &Subgraph, nodes: &[usize]) -> Result<(), Fail
     Ok(())
 }
 
-/// benchmark_model's `[Name]`: the node's output tensor names in order, then its index.
+/// The longest `[Name]` kept: rows repeat tensor names, and a hostile op listing one long-named
+/// tensor thousands of times as its outputs would otherwise make a row of gigabytes.
+const MAX_ROW_NAME: usize = 16 * 1024;
+
+/// benchmark_model's `[Name]`: the node's output tensor names in order, then its index (cut with
+/// "…" after `MAX_ROW_NAME` bytes).
 fn row_name(sg: &Subgraph, outputs: &[i32], index: usize) -> String {
-    let names: Vec<&str> = outputs.iter().map(|&t| sg.tensor(t).map_or("", |t| t.name.as_str())).collect();
-    format!("[{}]:{}", names.join(", "), index)
+    let mut names = String::new();
+    for (k, &t) in outputs.iter().enumerate() {
+        if k > 0 {
+            names += ", ";
+        }
+        let name = sg.tensor(t).map_or("", |t| t.name.as_str());
+        if names.len() + name.len() > MAX_ROW_NAME {
+            let mut end = MAX_ROW_NAME.saturating_sub(names.len()).min(name.len());
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            names += &name[..end];
+            names += "…";
+            break;
+        }
+        names += name;
+    }
+    format!("[{names}]:{index}")
 }
 
 fn cpu_rows(sg: &Subgraph, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
