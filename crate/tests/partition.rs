@@ -148,3 +148,52 @@ fn optional_inputs_are_ignored() {
     let s = partition(&g, |_| true, &Options::greedy()).unwrap();
     assert_eq!(s[0].inputs, vec![0]);
 }
+
+/// A small deterministic generator (no dependency needed for this).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Random graphs, in plan order or not, with optional inputs, duplicate reads, side effects and
+/// control edges: the fast greedy partitioner equals TFLite's scanning algorithm on every one.
+#[test]
+fn greedy_from_ready_sets_equals_scanning_on_random_graphs() {
+    let mut rng = Lcg(7);
+    for case in 0..3000 {
+        let n = 1 + rng.next(40) as usize;
+        let tensor_count = n + 1 + rng.next(5) as usize;
+        let order_shuffled = rng.next(4) == 0;
+        let mut nodes: Vec<Node> = (0..n)
+            .map(|k| {
+                let reads = 1 + rng.next(3) as usize;
+                let inputs = (0..reads)
+                    .map(|_| match rng.next(10) {
+                        0 => -1,
+                        1 => (n + 1 + rng.next((tensor_count - n - 1).max(1) as u64) as usize).min(tensor_count - 1) as i32,
+                        _ if order_shuffled => rng.next(n as u64 + 1) as i32,
+                        _ => rng.next(k as u64 + 1) as i32,
+                    })
+                    .collect();
+                Node { inputs, outputs: vec![k as i32 + 1], side_effect: rng.next(6) == 0 }
+            })
+            .collect();
+        if order_shuffled && n > 1 {
+            let a = rng.next(n as u64) as usize;
+            let b = rng.next(n as u64) as usize;
+            nodes.swap(a, b);
+        }
+        let g = Graph { nodes, tensor_count, outputs: vec![n as i32] };
+        let mask: Vec<bool> = (0..n).map(|_| rng.next(3) != 0).collect();
+        let edges = (rng.next(5) == 0).then(|| {
+            (0..rng.next(4)).map(|_| (rng.next(n as u64) as usize, rng.next(n as u64) as usize)).filter(|(a, b)| a < b).collect()
+        });
+        let opts = Options { greedy: true, control_edges: edges, disable_node_fusion: false };
+        let fast = partition(&g, |i| mask[i], &opts);
+        let slow = partition_by_scanning(&g, |i| mask[i], &opts);
+        assert_eq!(fast, slow, "case {case}: {g:?} mask {mask:?}");
+    }
+}
