@@ -60,7 +60,17 @@ pub fn plan(c: &Ctx<'_, '_>, i: usize) -> Result<Plan, String> {
         PoolForm::Auto | PoolForm::Separable if separable_ok => Ok(separable()),
         PoolForm::Mean if mean_ok => Ok(Plan::Mean { op: i }),
         PoolForm::Mean => Err("MEAN needs a global pool without activation and API ≥ 29".into()),
-        _ => Err("separable pooling needs VALID padding and each window side ≤ 256".into()),
+        PoolForm::Separable => Err("separable pooling needs VALID padding and each window side ≤ 256".into()),
+        PoolForm::Auto => Err(format!(
+            "MEAN needs a global VALID pool without activation and API ≥ 29 (here: {}); separable pooling needs VALID padding and each window side ≤ 256",
+            if !global {
+                "not a global VALID pool".to_string()
+            } else if !no_act {
+                "it has a fused activation".to_string()
+            } else {
+                format!("level {}", c.level)
+            }
+        )),
     }
 }
 
