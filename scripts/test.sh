@@ -46,6 +46,13 @@ if [ -d tests/python ]; then
   passed=$((passed + ${r:-0} - ${fl:-0})); failed=$((failed + ${fl:-0}))
 fi
 
+# A bounded fuzz run (cargo-fuzz, three targets; DD_FUZZ_SECONDS per target, 0 skips it).
+fuzz_seconds=${DD_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzzing, ${fuzz_seconds}s per target (scripts/fuzz.sh)"
+  if bash scripts/fuzz.sh "$fuzz_seconds"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+fi
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] || status=1
