@@ -5,30 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use delegate_doctor::builder::{const_f32, const_i32, tensor, ModelBuilder};
+use delegate_doctor::builder::large_fc_model;
 use delegate_doctor::fixes::{fix, FixOptions};
-use delegate_doctor::model::{self, BuiltinOperator as Op, TensorType as T};
+use delegate_doctor::model;
 use delegate_doctor::nnapi::delegate::Options;
-use delegate_doctor::opts;
-
-/// x[1,1024] → FULLY_CONNECTED × n (1024×1024 float weights, 4 MiB each) → ARG_MAX (int64 output).
-fn big_model(megabytes: usize) -> Vec<u8> {
-    let layers = (megabytes / 4).max(1);
-    let mut b = ModelBuilder::new();
-    let mut x = b.input(tensor("x", T::FLOAT32, &[1, 1024]));
-    for i in 0..layers {
-        let w = b.add(const_f32(&format!("w{i}"), &[1024, 1024], &vec![(i % 7) as f32 * 0.001; 1024 * 1024]));
-        let bias = b.add(const_f32(&format!("b{i}"), &[1024], &[0.0; 1024]));
-        let y = b.add(tensor(&format!("fc{i}"), T::FLOAT32, &[1, 1024]));
-        b.op(Op::FULLY_CONNECTED, &[x, w, bias], &[y]);
-        x = y;
-    }
-    let axis = b.add(const_i32("axis", &[1], &[1]));
-    let out = b.add(tensor("argmax", T::INT64, &[1]));
-    b.op(Op::ARG_MAX, &[x, axis], &[out]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
-    b.output(out);
-    b.finish_with_offset_buffers()
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -49,7 +29,7 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
 
 fn main() {
     let mb: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(300);
-    let bytes = big_model(mb);
+    let bytes = large_fc_model(mb);
     let size = bytes.len() as f64 / 1e6;
     let m = model::read(&bytes).expect("the generated model reads");
     assert!(m.uses_offset_buffers);

@@ -18,29 +18,11 @@ fn html_names() -> Vec<u8> {
     b.finish()
 }
 
-/// A big model (weights after the flatbuffer, `megabytes` of float weights): x → FULLY_CONNECTED × n
-/// → ARG_MAX with an int64 output. Not committed: written on demand for the large-file test.
-fn big_model(megabytes: usize) -> Vec<u8> {
-    let mut b = ModelBuilder::new();
-    let mut x = b.input(tensor("x", TensorType::FLOAT32, &[1, 1024]));
-    for i in 0..(megabytes / 4).max(1) {
-        let w = b.add(delegate_doctor::builder::const_f32(&format!("w{i}"), &[1024, 1024], &vec![0.001; 1024 * 1024]));
-        let y = b.add(tensor(&format!("fc{i}"), TensorType::FLOAT32, &[1, 1024]));
-        b.op(BuiltinOperator::FULLY_CONNECTED, &[x, w, -1], &[y]);
-        x = y;
-    }
-    let axis = b.add(const_i32("axis", &[1], &[1]));
-    let out = b.add(tensor("argmax", TensorType::INT64, &[1]));
-    b.op(BuiltinOperator::ARG_MAX, &[x, axis], &[out]).options(opts!(ArgMaxOptions { output_type: TensorType::INT64 }));
-    b.output(out);
-    b.finish_with_offset_buffers()
-}
-
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, path, mb] = args.as_slice() {
         if flag == "--big" {
-            let bytes = big_model(mb.parse().unwrap_or(300));
+            let bytes = delegate_doctor::builder::large_fc_model(mb.parse().unwrap_or(300));
             std::fs::write(path, &bytes)?;
             println!("wrote {path} ({} bytes)", bytes.len());
             return Ok(());

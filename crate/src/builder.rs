@@ -418,3 +418,23 @@ impl OpBuilder<'_> {
         self
     }
 }
+
+/// A large model for benchmarks and large-file tests: x[1,1024] → FULLY_CONNECTED × n (1024×1024
+/// float weights, 4 MiB each, about `megabytes` in all) → ARG_MAX with an int64 output (so the
+/// fixer has one thing to do), with the weights stored after the flatbuffer (offset/size buffers).
+pub fn large_fc_model(megabytes: usize) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let mut x = b.input(tensor("x", TensorType::FLOAT32, &[1, 1024]));
+    for i in 0..(megabytes / 4).max(1) {
+        let w = b.add(const_f32(&format!("w{i}"), &[1024, 1024], &vec![(i % 7) as f32 * 0.001; 1024 * 1024]));
+        let y = b.add(tensor(&format!("fc{i}"), TensorType::FLOAT32, &[1, 1024]));
+        b.op(BuiltinOperator::FULLY_CONNECTED, &[x, w, OPTIONAL], &[y]);
+        x = y;
+    }
+    let axis = b.add(const_i32("axis", &[1], &[1]));
+    let out = b.add(tensor("argmax", TensorType::INT64, &[1]));
+    b.op(BuiltinOperator::ARG_MAX, &[x, axis], &[out])
+        .options(crate::opts!(ArgMaxOptions { output_type: TensorType::INT64 }));
+    b.output(out);
+    b.finish_with_offset_buffers()
+}
