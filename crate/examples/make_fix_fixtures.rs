@@ -209,34 +209,19 @@ fn conv_no_bias_uint8() -> Vec<u8> {
     b.finish()
 }
 
-/// (g) uint8 global AVERAGE_POOL_2D 20×20 (400 > 256 elements): "Large filter window would
-/// overflow on the reference CPU path". Becomes MEAN at ≥ 29.
-fn avgpool_global() -> Vec<u8> {
+/// (g) uint8 global AVERAGE_POOL_2D n×n (20×20 = 400 and 17×17 = 289 > 256 elements): "Large
+/// filter window would overflow on the reference CPU path". Becomes MEAN at ≥ 29. Both parities
+/// matter: MEAN rounds ties differently in XNNPACK and in the builtin kernel.
+fn avgpool_global(n: i32) -> Vec<u8> {
     let mut b = ModelBuilder::new();
-    let x = b.input(tensor("x", T::UINT8, &[1, 20, 20, 64]).quant(0.1, 100));
+    let x = b.input(tensor("x", T::UINT8, &[1, n, n, 64]).quant(0.1, 100));
     let y = b.add(tensor("y", T::UINT8, &[1, 1, 1, 64]).quant(0.1, 100));
     b.op(B::AVERAGE_POOL_2D, &[x], &[y]).options(opts!(Pool2DOptions {
         padding: Padding::VALID,
         stride_w: 1,
         stride_h: 1,
-        filter_width: 20,
-        filter_height: 20,
-    }));
-    b.output(y);
-    b.finish()
-}
-
-/// (g) with an odd window: uint8 global AVERAGE_POOL_2D 17×17 (289 elements).
-fn avgpool_global_odd() -> Vec<u8> {
-    let mut b = ModelBuilder::new();
-    let x = b.input(tensor("x", T::UINT8, &[1, 17, 17, 64]).quant(0.1, 100));
-    let y = b.add(tensor("y", T::UINT8, &[1, 1, 1, 64]).quant(0.1, 100));
-    b.op(B::AVERAGE_POOL_2D, &[x], &[y]).options(opts!(Pool2DOptions {
-        padding: Padding::VALID,
-        stride_w: 1,
-        stride_h: 1,
-        filter_width: 17,
-        filter_height: 17,
+        filter_width: n,
+        filter_height: n,
     }));
     b.output(y);
     b.finish()
@@ -295,8 +280,8 @@ fn main() -> std::io::Result<()> {
         ("int64_transpose.tflite", transpose_int64),
         ("conv_no_bias_float.tflite", conv_no_bias_float),
         ("conv_no_bias_uint8.tflite", conv_no_bias_uint8),
-        ("avgpool_u8_20x20_global.tflite", avgpool_global),
-        ("avgpool_u8_17x17_global.tflite", avgpool_global_odd),
+        ("avgpool_u8_20x20_global.tflite", || avgpool_global(20)),
+        ("avgpool_u8_17x17_global.tflite", || avgpool_global(17)),
         ("avgpool_u8_20x16_valid.tflite", avgpool_separable),
         ("deeplab_tail_resizes.tflite", deeplab_tail),
     ];
