@@ -239,7 +239,7 @@ pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), Mode
             taken_back = unrequested_approximations(&changes, opts);
         }
         if taken_back.is_empty() {
-            return finish(bytes, &m, fixed, before, changes, not_fixed, opts);
+            return finish(bytes, &m, fixed, before, after, changes, not_fixed, opts);
         }
         excluded.extend(taken_back);
     }
@@ -337,32 +337,36 @@ fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<E
         .collect()
 }
 
+/// Applies the requested cuts, then builds the report; `after` is the analysis of `fixed` as it
+/// comes in, recomputed only when a cut changed the model.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     original: &[u8],
     m: &Model<'_>,
     mut fixed: Vec<u8>,
     before: Analysis,
+    mut after: Analysis,
     mut changes: Vec<Change>,
     not_fixed: Vec<NotFixed>,
     opts: &FixOptions,
 ) -> Result<(Vec<u8>, FixReport), ModelError> {
     for &c in &opts.cut {
         let fm = model::read(&fixed)?;
-        let a = delegate::analyze(&fm, &opts.target);
-        let cpu: Vec<usize> = a.plan.iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
+        let cpu: Vec<usize> = after.plan.iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
         let mut d = Draft::open(&fixed)?;
         let cuts = cut::apply(&mut d, &fm.subgraphs[0], &cpu, c);
         if !cuts.is_empty() {
             let written = d.write()?;
             changes.extend(cuts);
             fixed = written;
+            after = delegate::analyze(&model::read(&fixed)?, &opts.target);
         }
     }
     if changes.is_empty() {
+        // Unchanged: the caller gets the very bytes it gave (the analysis is of the same model).
         fixed = original.to_vec();
     }
     let fm = model::read(&fixed)?;
-    let after = delegate::analyze(&fm, &opts.target);
     let before_verdict = verdict(&before, &cost::op_costs(m));
     let after_verdict = verdict(&after, &cost::op_costs(&fm));
     let output_size = fixed.len();
