@@ -1,0 +1,28 @@
+//! Runs the in-page engine natively and writes every tensor, to compare layer by layer with the
+//! TFLite interpreter: `segment_dump MODEL IMAGE.rgb OUT_DIR`.
+
+use delegate_doctor::infer::{tensor::Buf, Segmenter};
+
+fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [model, rgb, out] = args.as_slice() else {
+        return Err("usage: segment_dump MODEL IMAGE.rgb OUT_DIR".into());
+    };
+    let bytes = std::fs::read(model).map_err(|e| format!("{model}: {e}"))?;
+    let rgb = std::fs::read(rgb).map_err(|e| format!("{rgb}: {e}"))?;
+    let mut seg = Segmenter::new(&bytes)?;
+    let t = std::time::Instant::now();
+    let bufs = seg.run_keeping_all(&rgb)?;
+    eprintln!("ran in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    for (i, b) in bufs.iter().enumerate() {
+        let data: Vec<u8> = match b {
+            Buf::U8(v) => v.clone(),
+            Buf::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Buf::I32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            Buf::Empty => continue,
+        };
+        std::fs::write(format!("{out}/{i}.bin"), data).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! CONV_2D and DEPTHWISE_CONV_2D geometry, and CONV_2D itself (`tflite/kernels/conv.cc`).
+//!
+//! A convolution is an im2col (skipped for 1×1 convolutions with stride 1) followed by a matrix
+//! product with the weights. The quantized path works on zero-point-subtracted int16 values, so the
+//! int32 accumulator equals TFLite's `Σ (x + input_offset)(w + filter_offset)` exactly, and the
+//! result is requantized in float32 as the default (XNNPACK) path does (see `quant.rs`).
+
+use super::gemm;
+use super::quant::{Activation, Fp32Requant};
+use super::tensor::Hwc;
+
+/// Where each output pixel reads its input window.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometry {
+    pub input: Hwc,
+    pub output: Hwc,
+    pub kernel_h: usize,
+    pub kernel_w: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub dilation_h: usize,
+    pub dilation_w: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+}
+
+/// TFLite's output size and leading padding for one axis (`ComputePaddingHeightWidth`).
+pub fn same_or_valid(input: usize, kernel: usize, stride: usize, dilation: usize, same: bool) -> (usize, usize) {
+    let effective = (kernel - 1) * dilation + 1;
+    let out = if same { input.div_ceil(stride) } else { (input + stride).saturating_sub(effective) / stride };
+    let total = ((out.max(1) - 1) * stride + effective).saturating_sub(input);
+    (out, total / 2)
+}
+
+impl Geometry {
+    /// True when the input itself is the im2col matrix.
+    fn is_pointwise(&self) -> bool {
+        self.kernel_h == 1 && self.kernel_w == 1 && self.stride_h == 1 && self.stride_w == 1
+    }
+
+    /// Calls `f(tap, iy, ix)` for each in-bounds tap of the window of output pixel (oy, ox).
+    #[inline]
+    pub fn for_each_tap(&self, oy: usize, ox: usize, mut f: impl FnMut(usize, usize, usize)) {
+        let y0 = (oy * self.stride_h) as isize - self.pad_top as isize;
+        let x0 = (ox * self.stride_w) as isize - self.pad_left as isize;
+        for ky in 0..self.kernel_h {
+            let iy = y0 + (ky * self.dilation_h) as isize;
+            if iy < 0 || iy >= self.input.h as isize {
+                continue;
+            }
+            for kx in 0..self.kernel_w {
+                let ix = x0 + (kx * self.dilation_w) as isize;
+                if ix >= 0 && ix < self.input.w as isize {
+                    f(ky * self.kernel_w + kx, iy as usize, ix as usize);
+                }
+            }
+        }
+    }
+
+    /// Writes the im2col matrix: one row of `row_len` values per output pixel; taps outside the
+    /// input and the padding at the end of each row stay `zero` (the zero point, already subtracted).
+    fn im2col<T: Copy>(&self, input: &[T], row_len: usize, zero: T, out: &mut Vec<T>) {
+        let c = self.input.c;
+        out.clear();
+        out.resize(self.output.pixels() * row_len, zero);
+        for oy in 0..self.output.h {
+            for ox in 0..self.output.w {
+                let row = &mut out[(oy * self.output.w + ox) * row_len..][..row_len];
+                self.for_each_tap(oy, ox, |tap, iy, ix| {
+                    let src = &input[(iy * self.input.w + ix) * c..][..c];
+                    row[tap * c..(tap + 1) * c].copy_from_slice(src);
+                });
+            }
+        }
+    }
+}
+
+/// A quantized (uint8, per-tensor) CONV_2D with its weights packed for the matrix product.
+#[derive(Debug, Clone)]
+pub struct QuantConv {
+    pub geometry: Geometry,
+    /// `output.c` rows of `depth` values: filter minus its zero point, zero padded.
+    pub weights: Vec<i16>,
+    /// Row length of the matrix product: kernel_h · kernel_w · input.c rounded up to 8.
+    pub depth: usize,
+    pub bias: Vec<i32>,
+    pub input_zero_point: i32,
+    pub requant: Fp32Requant,
+}
+
+impl QuantConv {
+    pub fn run(&self, input: &[u8], output: &mut Vec<u8>, scratch: &mut Scratch) {
+        let g = &self.geometry;
+        let zp = self.input_zero_point as i16;
+        let centred = &mut scratch.centred;
+        centred.clear();
+        if g.is_pointwise() {
+            // One row per pixel, padded from input.c to `depth` with zeros.
+            centred.resize(g.input.pixels() * self.depth, 0);
+            for (row, px) in centred.chunks_exact_mut(self.depth).zip(input.chunks_exact(g.input.c)) {
+                for (d, &x) in row.iter_mut().zip(px) {
+                    *d = x as i16 - zp;
+                }
+            }
+        } else {
+            let wide: Vec<i16> = input.iter().map(|&x| x as i16 - zp).collect();
+            g.im2col(&wide, self.depth, 0, centred);
+        }
+        output.clear();
+        output.resize(g.output.len(), 0);
+        gemm::i16_requantize(
+            centred,
+            &self.weights,
+            self.depth,
+            &gemm::Epilogue { bias: &self.bias, requant: self.requant },
+            output,
+        );
+    }
+}
+
+/// A float CONV_2D.
+#[derive(Debug, Clone)]
+pub struct FloatConv {
+    pub geometry: Geometry,
+    /// `output.c` rows of kernel_h · kernel_w · input.c weights (TFLite's OHWI order).
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub activation: Activation,
+}
+
+impl FloatConv {
+    pub fn run(&self, input: &[f32], output: &mut Vec<f32>, scratch: &mut Scratch) {
+        let g = &self.geometry;
+        let depth = g.kernel_h * g.kernel_w * g.input.c;
+        let cols: &[f32] = if g.is_pointwise() {
+            input
+        } else {
+            g.im2col(input, depth, 0.0, &mut scratch.float_cols);
+            &scratch.float_cols
+        };
+        output.clear();
+        output.resize(g.output.len(), 0.0);
+        let (lo, hi) = self.activation.float_range();
+        gemm::f32_bias_clamp(cols, &self.weights, depth, &self.bias, lo, hi, output);
+    }
+}
+
+/// Buffers reused between layers.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    pub centred: Vec<i16>,
+    pub float_cols: Vec<f32>,
+}

@@ -1,0 +1,168 @@
+//! Runs a compiled program on one image and returns its class map.
+
+use super::argmax::argmax_last;
+use super::conv::Scratch;
+use super::program::{compile, Element, Kernel, Program, Step};
+use super::tensor::Buf;
+
+/// Float models get `(pixel − MEAN) / STD`, DeepLab's convention (inputs in [−1, 1]).
+pub const FLOAT_INPUT_MEAN: f32 = 127.5;
+pub const FLOAT_INPUT_STD: f32 = 127.5;
+
+/// A model ready to segment images of its input size.
+#[derive(Debug)]
+pub struct Segmenter {
+    pub program: Program,
+    scratch: Scratch,
+}
+
+/// One class index per pixel, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMap {
+    pub width: usize,
+    pub height: usize,
+    pub classes: Vec<u8>,
+}
+
+impl Segmenter {
+    /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run.
+    pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
+        let model = crate::model::read(bytes).map_err(|e| e.to_string())?;
+        let program = compile(&model).map_err(|e| e.to_string())?;
+        Ok(Segmenter { program, scratch: Scratch::default() })
+    }
+
+    /// (width, height) of the images the model takes.
+    pub fn input_size(&self) -> (usize, usize) {
+        (self.program.input_shape.w, self.program.input_shape.h)
+    }
+
+    /// Whether the model computes in uint8 (quantized) or float32.
+    pub fn is_quantized(&self) -> bool {
+        self.program.input_element == Element::U8
+    }
+
+    /// Segments packed RGB8 pixels of exactly the input size.
+    pub fn run(&mut self, rgb: &[u8]) -> Result<ClassMap, String> {
+        let mut bufs = self.run_graph(rgb, false)?;
+        Ok(self.class_map(std::mem::take(&mut bufs[self.program.output])))
+    }
+
+    /// Runs the graph and keeps every tensor (for comparing layer by layer with a reference).
+    pub fn run_keeping_all(&mut self, rgb: &[u8]) -> Result<Vec<Buf>, String> {
+        self.run_graph(rgb, true)
+    }
+
+    fn run_graph(&mut self, rgb: &[u8], keep: bool) -> Result<Vec<Buf>, String> {
+        let shape = self.program.input_shape;
+        if rgb.len() != shape.len() {
+            return Err(format!("the image has {} bytes; {}×{} RGB needs {}", rgb.len(), shape.w, shape.h, shape.len()));
+        }
+        let mut bufs = vec![Buf::Empty; self.program.tensor_count];
+        bufs[self.program.input] = match self.program.input_element {
+            Element::F32 => Buf::F32(rgb.iter().map(|&p| (p as f32 - FLOAT_INPUT_MEAN) / FLOAT_INPUT_STD).collect()),
+            _ => Buf::U8(rgb.to_vec()),
+        };
+        for (s, step) in self.program.steps.iter().enumerate() {
+            let out = run_step(step, &bufs, &mut self.scratch);
+            bufs[step.output] = out;
+            if !keep {
+                for &t in &step.inputs {
+                    if self.program.last_use[t] == s {
+                        bufs[t] = Buf::Empty;
+                    }
+                }
+            }
+        }
+        Ok(bufs)
+    }
+
+    fn class_map(&self, out: Buf) -> ClassMap {
+        let shape = self.program.output_shape;
+        let classes = match out {
+            Buf::U8(v) if self.program.output_is_classes => v,
+            Buf::U8(v) => argmax_last(&v, shape.c),
+            Buf::F32(v) => argmax_last(&v, shape.c),
+            _ => vec![0; shape.pixels()],
+        };
+        ClassMap { width: shape.w, height: shape.h, classes }
+    }
+}
+
+fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch) -> Buf {
+    let input = |i: usize| &bufs[step.inputs[i]];
+    match &step.kernel {
+        Kernel::QuantConv(k) => {
+            let mut out = Vec::new();
+            k.run(input(0).u8(), &mut out, scratch);
+            Buf::U8(out)
+        }
+        Kernel::FloatConv(k) => {
+            let mut out = Vec::new();
+            k.run(input(0).f32(), &mut out, scratch);
+            Buf::F32(out)
+        }
+        Kernel::QuantDepthwise(k) => {
+            let mut out = Vec::new();
+            k.run(input(0).u8(), &mut out);
+            Buf::U8(out)
+        }
+        Kernel::FloatDepthwise(k) => {
+            let mut out = Vec::new();
+            k.run(input(0).f32(), &mut out);
+            Buf::F32(out)
+        }
+        Kernel::QuantAdd(k) => {
+            let mut out = Vec::new();
+            k.run(input(0).u8(), input(1).u8(), &mut out);
+            Buf::U8(out)
+        }
+        Kernel::FloatAdd(act) => {
+            let mut out = Vec::new();
+            super::add::float_add(input(0).f32(), input(1).f32(), *act, &mut out);
+            Buf::F32(out)
+        }
+        Kernel::AveragePool(k) => match input(0) {
+            Buf::U8(x) => {
+                let mut out = Vec::new();
+                k.run_u8(x, &mut out);
+                Buf::U8(out)
+            }
+            x => {
+                let mut out = Vec::new();
+                k.run_f32(x.f32(), &mut out);
+                Buf::F32(out)
+            }
+        },
+        Kernel::Resize(k) => match input(0) {
+            Buf::U8(x) => {
+                let mut out = Vec::new();
+                k.run_u8(x, &mut out);
+                Buf::U8(out)
+            }
+            x => {
+                let mut out = Vec::new();
+                k.run_f32(x.f32(), &mut out);
+                Buf::F32(out)
+            }
+        },
+        Kernel::Concat(k) => match input(0) {
+            Buf::U8(_) => {
+                let parts: Vec<&[u8]> = (0..step.inputs.len()).map(|i| input(i).u8()).collect();
+                let mut out = Vec::new();
+                k.run_u8(&parts, &mut out);
+                Buf::U8(out)
+            }
+            _ => {
+                let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
+                let mut out = Vec::new();
+                k.run(&parts, &mut out, |_, v| v);
+                Buf::F32(out)
+            }
+        },
+        Kernel::ArgMax { classes } => match input(0) {
+            Buf::U8(x) => Buf::U8(argmax_last(x, *classes)),
+            x => Buf::U8(argmax_last(x.f32(), *classes)),
+        },
+    }
+}

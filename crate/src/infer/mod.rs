@@ -1,0 +1,30 @@
+//! In-page segmentation: runs a DeepLab-style `.tflite` model on one image with TFLite's own
+//! arithmetic, so the class map is the one the real interpreter gives.
+//!
+//! # Route
+//! We read the flatbuffer ourselves (`model.rs`) and run our own kernels rather than tract:
+//! tract-tflite 0.23.9 cannot load the quantized DeepLab (no ARG_MAX, quantized ADD with different
+//! scales fails), cannot be extended from outside, and its quantized arithmetic is not TFLite's;
+//! running the dequantized model in float agrees with the real interpreter on only 44–88 % of
+//! pixels (`../shared/reference/inference-findings.md`). A quantized network is a chain of integer
+//! roundings, so faithfulness needs the same integer accumulators and the same requantization
+//! rounding at every layer — which is what these kernels do, op by op, citing the TFLite kernel each
+//! one follows. The op set is the DeepLab one (CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D,
+//! RESIZE_BILINEAR, CONCATENATION, ARG_MAX) in uint8 and float32; anything else is listed by
+//! `program::compile` as not runnable. Keeping the engine this small also keeps its wasm small.
+
+pub mod add;
+pub mod argmax;
+pub mod concat;
+pub mod conv;
+pub mod depthwise;
+pub mod engine;
+pub mod gemm;
+pub mod photo;
+pub mod pool;
+pub mod program;
+pub mod quant;
+pub mod resize;
+pub mod tensor;
+
+pub use engine::{ClassMap, Segmenter};

@@ -1,0 +1,1 @@
+//! Pillow-exact photo resizing (being written).

@@ -1,0 +1,552 @@
+//! Turns a model's main subgraph into a list of kernel steps, or explains what cannot run.
+
+use tflite_schema::tflite as fb;
+
+use super::add::QuantAdd;
+use super::concat::Concat;
+use super::conv::{same_or_valid, FloatConv, Geometry, QuantConv};
+use super::depthwise::{FloatDepthwise, QuantDepthwise};
+use super::pool::AveragePool;
+use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
+use super::resize::ResizeBilinear;
+use super::tensor::{Hwc, QParams};
+use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as O, Model, Operator, Subgraph, Tensor, TensorType};
+
+/// One kernel of the program.
+#[derive(Debug, Clone)]
+pub enum Kernel {
+    QuantConv(QuantConv),
+    FloatConv(FloatConv),
+    QuantDepthwise(QuantDepthwise),
+    FloatDepthwise(FloatDepthwise),
+    QuantAdd(QuantAdd),
+    FloatAdd(Activation),
+    AveragePool(AveragePool),
+    Resize(ResizeBilinear),
+    Concat(Concat),
+    /// ARG_MAX over the last axis of `classes` values.
+    ArgMax { classes: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub op_index: usize,
+    pub kernel: Kernel,
+    pub inputs: Vec<usize>,
+    pub output: usize,
+}
+
+/// The element type a tensor has at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    U8,
+    F32,
+    ClassIndex,
+}
+
+/// What the caller feeds and gets back.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub steps: Vec<Step>,
+    pub tensor_count: usize,
+    pub input: usize,
+    pub input_shape: Hwc,
+    pub input_element: Element,
+    pub output: usize,
+    pub output_shape: Hwc,
+    /// The output holds class indices (ARG_MAX) rather than per-class scores.
+    pub output_is_classes: bool,
+    pub output_element: Element,
+    /// For each tensor, the index of the last step that reads it (graph outputs: never freed).
+    pub last_use: Vec<usize>,
+}
+
+/// Why a model cannot run, one line per problem, each naming the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unsupported(pub Vec<String>);
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "this model cannot run in the page yet: {}", self.0.join("; "))
+    }
+}
+
+type Res<T> = Result<T, String>;
+
+pub fn compile(model: &Model) -> Result<Program, Unsupported> {
+    let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
+    let (input, output) = match (sg.inputs.as_slice(), sg.outputs.as_slice()) {
+        ([i], [o]) if *i >= 0 && *o >= 0 => (*i as usize, *o as usize),
+        _ => return Err(Unsupported(vec!["the model must have exactly one input and one output".into()])),
+    };
+    let mut problems = Vec::new();
+    let input_shape = match image_shape(&sg.tensors[input]) {
+        Ok(s) if s.c == 3 => s,
+        Ok(s) => {
+            problems.push(format!("the input has {} channels; an RGB image needs 3", s.c));
+            s
+        }
+        Err(e) => {
+            problems.push(format!("input: {e}"));
+            Hwc { h: 0, w: 0, c: 0 }
+        }
+    };
+    let input_element = element(&sg.tensors[input]).unwrap_or_else(|e| {
+        problems.push(format!("input: {e}"));
+        Element::U8
+    });
+    let mut steps = Vec::new();
+    for (i, op) in sg.operators.iter().enumerate() {
+        match compile_op(model, sg, op) {
+            Ok((kernel, inputs)) => {
+                let out = op.output(0).unwrap_or(usize::MAX);
+                steps.push(Step { op_index: i, kernel, inputs, output: out });
+            }
+            Err(e) => problems.push(format!("op {i} {}: {e}", op.type_name())),
+        }
+    }
+    let out_t = &sg.tensors[output];
+    let output_is_classes = matches!(steps.last(), Some(Step { kernel: Kernel::ArgMax { .. }, output: o, .. }) if *o == output);
+    let output_shape = if output_is_classes {
+        image_shape(out_t).map(|s| Hwc { h: s.h, w: s.w, c: 1 }).or_else(|_| class_map_shape(out_t))
+    } else {
+        image_shape(out_t)
+    };
+    let output_shape = output_shape.unwrap_or_else(|e| {
+        problems.push(format!("output: {e}"));
+        Hwc { h: 0, w: 0, c: 0 }
+    });
+    if !problems.is_empty() {
+        return Err(Unsupported(problems));
+    }
+    check_order(&steps, input, output, sg.tensors.len()).map_err(|e| Unsupported(vec![e]))?;
+    let mut last_use = vec![0; sg.tensors.len()];
+    for (s, step) in steps.iter().enumerate() {
+        for &t in &step.inputs {
+            last_use[t] = s;
+        }
+    }
+    last_use[output] = usize::MAX;
+    let output_element = if output_is_classes { Element::ClassIndex } else { element(out_t).unwrap_or(Element::F32) };
+    Ok(Program {
+        steps,
+        tensor_count: sg.tensors.len(),
+        input,
+        input_shape,
+        input_element,
+        output,
+        output_shape,
+        output_is_classes,
+        output_element,
+        last_use,
+    })
+}
+
+/// Every step must read only the input or tensors computed before it, and the output must be computed.
+fn check_order(steps: &[Step], input: usize, output: usize, tensors: usize) -> Res<()> {
+    let mut ready = vec![false; tensors];
+    ready[input] = true;
+    for s in steps {
+        if let Some(&t) = s.inputs.iter().find(|&&t| !ready[t]) {
+            return Err(format!("op {} reads tensor {t} before it is computed", s.op_index));
+        }
+        if s.output >= tensors {
+            return Err(format!("op {} has no output tensor", s.op_index));
+        }
+        ready[s.output] = true;
+    }
+    if !ready[output] {
+        return Err("no operator computes the model's output".into());
+    }
+    Ok(())
+}
+
+fn element(t: &Tensor) -> Res<Element> {
+    match t.dtype {
+        TensorType::UINT8 => {
+            params(t)?;
+            Ok(Element::U8)
+        }
+        TensorType::FLOAT32 => Ok(Element::F32),
+        other => Err(format!(
+            "tensor \"{}\" is {}; uint8 (per-tensor quantized) and float32 models can run",
+            t.name,
+            crate::model::type_name(other)
+        )),
+    }
+}
+
+fn params(t: &Tensor) -> Res<QParams> {
+    match &t.quantization {
+        Some(q) if q.scale.len() == 1 && q.zero_point.len() == 1 && q.scale[0] > 0.0 => {
+            Ok(QParams { scale: q.scale[0], zero_point: q.zero_point[0] as i32 })
+        }
+        _ => Err(format!("tensor \"{}\" needs one scale and zero point (per-channel quantization is not supported yet)", t.name)),
+    }
+}
+
+fn image_shape(t: &Tensor) -> Res<Hwc> {
+    match t.shape.as_slice() {
+        [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
+        s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width, channels] tensor is needed", t.name)),
+    }
+}
+
+fn class_map_shape(t: &Tensor) -> Res<Hwc> {
+    match t.shape.as_slice() {
+        [1, h, w] if *h > 0 && *w > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: 1 }),
+        s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width] class map is needed", t.name)),
+    }
+}
+
+fn tensor<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor)> {
+    let idx = op.input(i).ok_or_else(|| format!("input {i} is missing"))?;
+    Ok((idx, sg.tensors.get(idx).ok_or_else(|| format!("input {i} is out of range"))?))
+}
+
+fn out_tensor<'s>(sg: &'s Subgraph, op: &Operator) -> Res<&'s Tensor> {
+    op.output(0).and_then(|o| sg.tensors.get(o)).ok_or_else(|| "the output is missing".to_string())
+}
+
+fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
+    match a {
+        fb::ActivationFunctionType::NONE => Ok(Activation::None),
+        fb::ActivationFunctionType::RELU => Ok(Activation::Relu),
+        fb::ActivationFunctionType::RELU6 => Ok(Activation::Relu6),
+        fb::ActivationFunctionType::RELU_N1_TO_1 => Ok(Activation::ReluN1To1),
+        other => Err(format!("fused activation {} is not supported", other.variant_name().unwrap_or("?"))),
+    }
+}
+
+fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    match (op.code, &op.options) {
+        (Op::CONV_2D, O::Conv2DOptions(o)) => conv(model, sg, op, o),
+        (Op::DEPTHWISE_CONV_2D, O::DepthwiseConv2DOptions(o)) => depthwise(model, sg, op, o),
+        (Op::ADD, O::AddOptions(o)) => add(sg, op, o.fused_activation_function),
+        (Op::AVERAGE_POOL_2D, O::Pool2DOptions(o)) => average_pool(sg, op, o),
+        (Op::RESIZE_BILINEAR, O::ResizeBilinearOptions(o)) => resize(sg, op, o.align_corners, o.half_pixel_centers),
+        (Op::RESIZE_BILINEAR, O::NONE) => resize(sg, op, false, false),
+        (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
+        (Op::ARG_MAX, _) => argmax(model, sg, op),
+        _ => Err("this operator is not implemented by the in-page engine".into()),
+    }
+}
+
+/// The run-time input of an op: a tensor computed by the graph (not a constant) of a supported type.
+fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
+    let (idx, t) = tensor(sg, op, i)?;
+    if t.is_const() {
+        return Err(format!("constant input {i} is not supported"));
+    }
+    Ok((idx, t, element(t)?))
+}
+
+fn same_type(a: Element, out: &Tensor) -> Res<()> {
+    if element(out)? != a {
+        return Err("input and output types differ".into());
+    }
+    Ok(())
+}
+
+struct Window {
+    kernel_h: usize,
+    kernel_w: usize,
+    stride_h: i32,
+    stride_w: i32,
+    dilation_h: i32,
+    dilation_w: i32,
+    same: bool,
+}
+
+fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
+    let positive = |v: i32, what: &str| usize::try_from(v).ok().filter(|&v| v > 0).ok_or(format!("{what} {v} is invalid"));
+    let (sh, sw) = (positive(w.stride_h, "stride")?, positive(w.stride_w, "stride")?);
+    let (dh, dw) = (positive(w.dilation_h, "dilation")?, positive(w.dilation_w, "dilation")?);
+    let (oh, pad_top) = same_or_valid(input.h, w.kernel_h, sh, dh, w.same);
+    let (ow, pad_left) = same_or_valid(input.w, w.kernel_w, sw, dw, w.same);
+    if (oh, ow) != (output.h, output.w) {
+        return Err(format!("output is {}×{} but the window gives {oh}×{ow}", output.h, output.w));
+    }
+    Ok(Geometry {
+        input,
+        output,
+        kernel_h: w.kernel_h,
+        kernel_w: w.kernel_w,
+        stride_h: sh,
+        stride_w: sw,
+        dilation_h: dh,
+        dilation_w: dw,
+        pad_top,
+        pad_left,
+    })
+}
+
+fn const_data<'m>(model: &Model<'m>, t: &Tensor, what: &str) -> Res<&'m [u8]> {
+    model.data(t).ok_or_else(|| format!("the {what} must be a constant"))
+}
+
+fn floats(bytes: &[u8]) -> Vec<f32> {
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+fn ints(bytes: &[u8]) -> Vec<i32> {
+    bytes.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// Filter, optional bias, and quantization for CONV_2D and DEPTHWISE_CONV_2D.
+struct Weights {
+    filter: Tensor,
+    filter_bytes: Vec<u8>,
+    bias_bytes: Option<Vec<u8>>,
+}
+
+fn weights(model: &Model, sg: &Subgraph, op: &Operator, expected: usize) -> Res<Weights> {
+    let (_, filter) = tensor(sg, op, 1)?;
+    let filter_bytes = const_data(model, filter, "filter")?.to_vec();
+    let elem = match filter.dtype {
+        TensorType::UINT8 => 1,
+        TensorType::FLOAT32 => 4,
+        other => return Err(format!("{} filters are not supported", crate::model::type_name(other))),
+    };
+    if filter_bytes.len() != expected * elem {
+        return Err(format!("the filter has {} bytes; its shape needs {}", filter_bytes.len(), expected * elem));
+    }
+    let bias_bytes = match op.input(2) {
+        Some(b) => {
+            let t = sg.tensors.get(b).ok_or("the bias is out of range")?;
+            Some(const_data(model, t, "bias")?.to_vec())
+        }
+        None => None,
+    };
+    Ok(Weights { filter: filter.clone(), filter_bytes, bias_bytes })
+}
+
+fn bias_i32(w: &Weights, n: usize) -> Res<Vec<i32>> {
+    match &w.bias_bytes {
+        None => Ok(vec![0; n]),
+        Some(b) if b.len() == 4 * n => Ok(ints(b)),
+        Some(b) => Err(format!("the bias has {} bytes; {} channels need {}", b.len(), n, 4 * n)),
+    }
+}
+
+fn bias_f32(w: &Weights, n: usize) -> Res<Vec<f32>> {
+    match &w.bias_bytes {
+        None => Ok(vec![0.0; n]),
+        Some(b) if b.len() == 4 * n => Ok(floats(b)),
+        Some(b) => Err(format!("the bias has {} bytes; {} channels need {}", b.len(), n, 4 * n)),
+    }
+}
+
+fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    let (_, ft) = tensor(sg, op, 1)?;
+    let (kh, kw) = match ft.shape.as_slice() {
+        [n, h, w, c] if *n as usize == output.c && *c as usize == input.c && *h > 0 && *w > 0 => (*h as usize, *w as usize),
+        s => return Err(format!("filter shape {s:?} does not fit input {input:?} and output {output:?}")),
+    };
+    let geometry = geometry(input, output, Window {
+        kernel_h: kh,
+        kernel_w: kw,
+        stride_h: o.stride_h,
+        stride_w: o.stride_w,
+        dilation_h: o.dilation_h_factor,
+        dilation_w: o.dilation_w_factor,
+        same: o.padding == fb::Padding::SAME,
+    })?;
+    let act = activation(o.fused_activation_function)?;
+    let w = weights(model, sg, op, output.c * kh * kw * input.c)?;
+    let kernel = match elem {
+        Element::U8 => {
+            let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
+            let k = kh * kw * input.c;
+            let depth = k.div_ceil(8) * 8;
+            let mut packed = vec![0i16; output.c * depth];
+            for (row, src) in packed.chunks_exact_mut(depth).zip(w.filter_bytes.chunks_exact(k)) {
+                for (d, &v) in row.iter_mut().zip(src) {
+                    *d = v as i16 - fp.zero_point as i16;
+                }
+            }
+            Kernel::QuantConv(QuantConv {
+                geometry,
+                weights: packed,
+                depth,
+                bias: bias_i32(&w, output.c)?,
+                input_zero_point: xp.zero_point,
+                requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
+            })
+        }
+        _ => Kernel::FloatConv(FloatConv {
+            geometry,
+            weights: floats(&w.filter_bytes),
+            bias: bias_f32(&w, output.c)?,
+            activation: act,
+        }),
+    };
+    Ok((kernel, vec![x]))
+}
+
+fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2DOptionsT) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    if output.c % input.c != 0 {
+        return Err(format!("{} output channels are not a multiple of {} input channels", output.c, input.c));
+    }
+    let multiplier = output.c / input.c;
+    let (_, ft) = tensor(sg, op, 1)?;
+    let (kh, kw) = match ft.shape.as_slice() {
+        [1, h, w, c] if *c as usize == output.c && *h > 0 && *w > 0 => (*h as usize, *w as usize),
+        s => return Err(format!("filter shape {s:?} does not fit output {output:?}")),
+    };
+    let geometry = geometry(input, output, Window {
+        kernel_h: kh,
+        kernel_w: kw,
+        stride_h: o.stride_h,
+        stride_w: o.stride_w,
+        dilation_h: o.dilation_h_factor,
+        dilation_w: o.dilation_w_factor,
+        same: o.padding == fb::Padding::SAME,
+    })?;
+    let act = activation(o.fused_activation_function)?;
+    let w = weights(model, sg, op, kh * kw * output.c)?;
+    let kernel = match elem {
+        Element::U8 => {
+            let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
+            Kernel::QuantDepthwise(QuantDepthwise {
+                geometry,
+                multiplier,
+                weights: w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect(),
+                bias: bias_i32(&w, output.c)?,
+                input_zero_point: xp.zero_point,
+                requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
+            })
+        }
+        _ => Kernel::FloatDepthwise(FloatDepthwise {
+            geometry,
+            multiplier,
+            weights: floats(&w.filter_bytes),
+            bias: bias_f32(&w, output.c)?,
+            activation: act,
+        }),
+    };
+    Ok((kernel, vec![x]))
+}
+
+fn add(sg: &Subgraph, op: &Operator, act: fb::ActivationFunctionType) -> Res<(Kernel, Vec<usize>)> {
+    let (a, at, elem) = activation_input(sg, op, 0)?;
+    let (b, bt, belem) = activation_input(sg, op, 1)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    if belem != elem || at.shape != bt.shape || at.shape != out.shape {
+        return Err("only same-shape, same-type additions are supported (no broadcasting)".into());
+    }
+    let act = activation(act)?;
+    let kernel = match elem {
+        Element::U8 => {
+            let op_ = params(out)?;
+            let (lo, hi) = xnn_activation_range(act, op_.scale, op_.zero_point);
+            Kernel::QuantAdd(QuantAdd::new(params(at)?, params(bt)?, op_, lo, hi))
+        }
+        _ => Kernel::FloatAdd(act),
+    };
+    Ok((kernel, vec![a, b]))
+}
+
+fn average_pool(sg: &Subgraph, op: &Operator, o: &fb::Pool2DOptionsT) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    if input.c != output.c {
+        return Err("input and output channels differ".into());
+    }
+    let size = |v: i32| usize::try_from(v).ok().filter(|&v| v > 0).ok_or(format!("filter size {v} is invalid"));
+    let geometry = geometry(input, output, Window {
+        kernel_h: size(o.filter_height)?,
+        kernel_w: size(o.filter_width)?,
+        stride_h: o.stride_h,
+        stride_w: o.stride_w,
+        dilation_h: 1,
+        dilation_w: 1,
+        same: o.padding == fb::Padding::SAME,
+    })?;
+    let act = activation(o.fused_activation_function)?;
+    let (act_min, act_max) = match elem {
+        Element::U8 => {
+            let (xp, op_) = (params(xt)?, params(out)?);
+            if xp != op_ {
+                return Err("quantized input and output parameters differ".into());
+            }
+            activation_range(act, op_.scale, op_.zero_point, 0, 255)
+        }
+        _ => (0, 0),
+    };
+    Ok((Kernel::AveragePool(AveragePool { geometry, act_min, act_max, activation: act }), vec![x]))
+}
+
+fn resize(sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers: bool) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    if elem == Element::U8 && params(xt)? != params(out)? {
+        return Err("quantized input and output parameters differ".into());
+    }
+    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    if input.c != output.c {
+        return Err("input and output channels differ".into());
+    }
+    Ok((Kernel::Resize(ResizeBilinear { input, output, align_corners, half_pixel_centers }), vec![x]))
+}
+
+fn concat(sg: &Subgraph, op: &Operator, axis: i32, act: fb::ActivationFunctionType) -> Res<(Kernel, Vec<usize>)> {
+    if activation(act)? != Activation::None {
+        return Err("a fused activation on CONCATENATION is not supported".into());
+    }
+    let out = out_tensor(sg, op)?;
+    let rank = out.shape.len() as i32;
+    let axis = if axis < 0 { axis + rank } else { axis };
+    if !(0..rank).contains(&axis) {
+        return Err(format!("axis {axis} is out of range"));
+    }
+    let axis = axis as usize;
+    let dims = |t: &Tensor| t.shape.iter().map(|&d| d.max(0) as usize).collect::<Vec<_>>();
+    let outer: usize = dims(out)[..axis].iter().product();
+    let (mut ids, mut inner, mut qp) = (Vec::new(), Vec::new(), Vec::new());
+    let out_elem = element(out)?;
+    for i in 0..op.inputs.len() {
+        let (idx, t, elem) = activation_input(sg, op, i)?;
+        if elem != out_elem || t.shape.len() != out.shape.len() {
+            return Err("inputs must have the output's type and rank".into());
+        }
+        if elem == Element::U8 {
+            qp.push(params(t)?);
+        }
+        ids.push(idx);
+        inner.push(dims(t)[axis..].iter().product());
+    }
+    let output_params = if out_elem == Element::U8 { Some(params(out)?) } else { None };
+    let total: usize = inner.iter().sum::<usize>() * outer;
+    if total != dims(out).iter().product::<usize>() {
+        return Err("the input sizes do not add up to the output".into());
+    }
+    Ok((Kernel::Concat(Concat { outer, inner, input_params: qp, output_params }), ids))
+}
+
+fn argmax(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, _) = activation_input(sg, op, 0)?;
+    let (_, at) = tensor(sg, op, 1)?;
+    let axis = model.const_ints(at).and_then(|v| v.first().copied()).ok_or("the axis must be a constant")?;
+    let rank = xt.shape.len() as i64;
+    if axis != rank - 1 && axis != -1 {
+        return Err(format!("only the last axis is supported (axis {axis})"));
+    }
+    let classes = *xt.shape.last().ok_or("the input has no dimensions")? as usize;
+    if classes == 0 || classes > 256 {
+        return Err(format!("{classes} classes; 1 to 256 are supported"));
+    }
+    Ok((Kernel::ArgMax { classes }, vec![x]))
+}

@@ -1,0 +1,116 @@
+//! RESIZE_BILINEAR. uint8 runs as the default XNNPACK path does (`u8-ibilinear` with weights from
+//! `xnn_indirection_init_resize_bilinear2d_hwc_q11`): 11-bit fixed-point fractions, exact integer
+//! blending, round half up. float32 follows TFLite's `ResizeBilinearGenericSmallChannel`
+//! (`tflite/kernels/internal/optimized/resize_bilinear.h`): float coordinates and weights.
+
+use super::tensor::Hwc;
+
+#[derive(Debug, Clone)]
+pub struct ResizeBilinear {
+    pub input: Hwc,
+    pub output: Hwc,
+    pub align_corners: bool,
+    pub half_pixel_centers: bool,
+}
+
+/// One output coordinate: the two source indices and the fraction towards the second.
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    lo: usize,
+    hi: usize,
+    frac: f32,
+}
+
+fn scale(input: usize, output: usize, align_corners: bool) -> f32 {
+    if align_corners && output > 1 {
+        (input - 1) as f32 / (output - 1) as f32
+    } else {
+        input as f32 / output as f32
+    }
+}
+
+/// `ComputeInterpolationValues` for every output index of one axis.
+fn taps(input: usize, output: usize, align_corners: bool, half_pixel: bool) -> Vec<Tap> {
+    let s = scale(input, output, align_corners);
+    (0..output)
+        .map(|i| {
+            let v = if half_pixel { (i as f32 + 0.5) * s - 0.5 } else { i as f32 * s };
+            let lo = (v.floor() as i64).max(0) as usize;
+            let hi = (v.ceil() as i64).min(input as i64 - 1).max(0) as usize;
+            Tap { lo, hi, frac: v - lo as f32 }
+        })
+        .collect()
+}
+
+/// XNNPACK's per-axis taps: source index clamped to the last row/column, the next one, and the
+/// fraction between them in Q11 (rounded half to even).
+fn q11_taps(input: usize, output: usize, align_corners: bool, half_pixel: bool) -> Vec<(usize, usize, i32)> {
+    let s = if align_corners && output != 1 { (input - 1) as f32 / (output - 1) as f32 } else { input as f32 / output as f32 };
+    let last = (input - 1) as f32;
+    (0..output)
+        .map(|o| {
+            let v = if half_pixel { (o as f32 + 0.5) * s - 0.5 } else { o as f32 * s };
+            let v = v.clamp(0.0, last);
+            let lo = v as usize;
+            let hi = (lo + 1).min(input - 1);
+            (lo, hi, ((v - lo as f32) * 2048.0).round_ties_even() as i32)
+        })
+        .collect()
+}
+
+impl ResizeBilinear {
+    pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
+        let (inp, out) = (self.input, self.output);
+        let ys = q11_taps(inp.h, out.h, self.align_corners, self.half_pixel_centers);
+        let xs = q11_taps(inp.w, out.w, self.align_corners, self.half_pixel_centers);
+        let c = inp.c;
+        output.clear();
+        output.resize(out.len(), 0);
+        let mut o = 0;
+        for &(y0, y1, ay) in &ys {
+            for &(x0, x1, ax) in &xs {
+                let at = |yy: usize, xx: usize| (yy * inp.w + xx) * c;
+                let (tl, tr, bl, br) = (at(y0, x0), at(y0, x1), at(y1, x0), at(y1, x1));
+                for d in 0..c {
+                    let px = |i: usize| input[i + d] as i32;
+                    let top = (px(tl) << 11) + (px(tr) - px(tl)) * ax;
+                    let bottom = (px(bl) << 11) + (px(br) - px(bl)) * ax;
+                    let acc = (top << 11) + (bottom - top) * ay;
+                    output[o] = ((acc + (1 << 21)) >> 22) as u8;
+                    o += 1;
+                }
+            }
+        }
+    }
+
+    pub fn run_f32(&self, input: &[f32], output: &mut Vec<f32>) {
+        self.run(input, output, |v| v);
+    }
+
+    fn run<T: Copy + Default + Into<f32>>(&self, input: &[T], output: &mut Vec<T>, cast: impl Fn(f32) -> T) {
+        let (inp, out) = (self.input, self.output);
+        let ys = taps(inp.h, out.h, self.align_corners, self.half_pixel_centers);
+        let xs = taps(inp.w, out.w, self.align_corners, self.half_pixel_centers);
+        let c = inp.c;
+        output.clear();
+        output.resize(out.len(), T::default());
+        let mut o = 0;
+        for y in &ys {
+            let fy = y.frac;
+            for x in &xs {
+                let fx = x.frac;
+                let w = [(1.0 - fy) * (1.0 - fx), fy * (1.0 - fx), (1.0 - fy) * fx, fy * fx];
+                let at = |yy: usize, xx: usize| (yy * inp.w + xx) * c;
+                let base = [at(y.lo, x.lo), at(y.hi, x.lo), at(y.lo, x.hi), at(y.hi, x.hi)];
+                for d in 0..c {
+                    let v = input[base[0] + d].into() * w[0]
+                        + input[base[1] + d].into() * w[1]
+                        + input[base[2] + d].into() * w[2]
+                        + input[base[3] + d].into() * w[3];
+                    output[o] = cast(v);
+                    o += 1;
+                }
+            }
+        }
+    }
+}
