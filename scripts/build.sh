@@ -12,6 +12,10 @@ cargo build --quiet --profile "$PROFILE" --target wasm32-unknown-unknown -p dele
 rm -rf web/pkg dist
 wasm-bindgen --target web --out-dir web/pkg --remove-name-section \
   "target/wasm32-unknown-unknown/$PROFILE/delegate_doctor.wasm"
+say "compiling the segmentation engine wasm (loaded only when a segmentation is asked for)"
+cargo build --quiet --profile release-engine --target wasm32-unknown-unknown -p delegate-doctor --lib --features engine
+wasm-bindgen --target web --out-dir web/pkg --out-name delegate_doctor_engine --remove-name-section \
+  "target/wasm32-unknown-unknown/release-engine/delegate_doctor.wasm"
 if [ "${DD_RELEASE:-0}" = 1 ]; then
   say "optimising the wasm with wasm-opt"
   node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -23,6 +27,7 @@ say "type-checking and compiling the page"
 node_modules/.bin/tsc -p web
 mkdir -p dist/pkg dist/samples
 cp web/pkg/delegate_doctor.js web/pkg/delegate_doctor_bg.wasm dist/pkg/
+cp web/pkg/delegate_doctor_engine.js web/pkg/delegate_doctor_engine_bg.wasm dist/pkg/
 cp -r static/. dist/
 # The custom element is served under a stable name for documentation pages.
 mv dist/element.js dist/delegate-doctor-report.js
@@ -35,4 +40,4 @@ if [ -d "$SHARED/models/deeplab" ]; then
 else
   say "warning: $SHARED/models/deeplab not found; the site has no sample models"
 fi
-say "site written to dist/ ($(du -sh dist | cut -f1)); wasm $(stat -c %s dist/pkg/delegate_doctor_bg.wasm) bytes"
+say "site written to dist/ ($(du -sh dist | cut -f1)); wasm $(stat -c %s dist/pkg/delegate_doctor_bg.wasm) bytes, engine wasm $(stat -c %s dist/pkg/delegate_doctor_engine_bg.wasm) bytes"

@@ -14,6 +14,19 @@ fn main() -> Result<(), String> {
     let t = std::time::Instant::now();
     let bufs = seg.run_keeping_all(&rgb)?;
     eprintln!("ran in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    let mut by_kind: std::collections::BTreeMap<String, f64> = Default::default();
+    for (step, ms) in seg.program.steps.iter().zip(&seg.step_ms) {
+        let kind = format!("{:?}", step.kernel);
+        let kind = kind.split(['(', ' ', '{']).next().unwrap_or("?").to_string();
+        let g = match &step.kernel {
+            delegate_doctor::infer::program::Kernel::QuantConv(c) => format!(" {}x{}", c.geometry.kernel_h, c.geometry.kernel_w),
+            _ => String::new(),
+        };
+        *by_kind.entry(kind + &g).or_default() += ms;
+    }
+    for (k, ms) in by_kind {
+        eprintln!("{k:24} {ms:8.1} ms");
+    }
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     for (i, b) in bufs.iter().enumerate() {
         let data: Vec<u8> = match b {

@@ -16,5 +16,7 @@ pub mod options;
 pub mod partition;
 pub mod surgery;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "engine")))]
 pub mod wasm;
+#[cfg(all(target_arch = "wasm32", feature = "engine"))]
+pub mod wasm_engine;

@@ -79,10 +79,8 @@ impl Geometry {
 #[derive(Debug, Clone)]
 pub struct QuantConv {
     pub geometry: Geometry,
-    /// `output.c` rows of `depth` values: filter minus its zero point, zero padded.
-    pub weights: Vec<i16>,
-    /// Row length of the matrix product: kernel_h · kernel_w · input.c rounded up to 8.
-    pub depth: usize,
+    /// Filter minus its zero point, packed for the matrix product.
+    pub weights: gemm::PackedWeights,
     pub bias: Vec<i32>,
     pub input_zero_point: i32,
     pub requant: Fp32Requant,
@@ -92,29 +90,24 @@ impl QuantConv {
     pub fn run(&self, input: &[u8], output: &mut Vec<u8>, scratch: &mut Scratch) {
         let g = &self.geometry;
         let zp = self.input_zero_point as i16;
+        let depth = self.weights.depth;
         let centred = &mut scratch.centred;
         centred.clear();
         if g.is_pointwise() {
             // One row per pixel, padded from input.c to `depth` with zeros.
-            centred.resize(g.input.pixels() * self.depth, 0);
-            for (row, px) in centred.chunks_exact_mut(self.depth).zip(input.chunks_exact(g.input.c)) {
+            centred.resize(g.input.pixels() * depth, 0);
+            for (row, px) in centred.chunks_exact_mut(depth).zip(input.chunks_exact(g.input.c)) {
                 for (d, &x) in row.iter_mut().zip(px) {
                     *d = x as i16 - zp;
                 }
             }
         } else {
             let wide: Vec<i16> = input.iter().map(|&x| x as i16 - zp).collect();
-            g.im2col(&wide, self.depth, 0, centred);
+            g.im2col(&wide, depth, 0, centred);
         }
         output.clear();
         output.resize(g.output.len(), 0);
-        gemm::i16_requantize(
-            centred,
-            &self.weights,
-            self.depth,
-            &gemm::Epilogue { bias: &self.bias, requant: self.requant },
-            output,
-        );
+        gemm::i16_requantize(centred, &self.weights, &gemm::Epilogue { bias: &self.bias, requant: self.requant }, output);
     }
 }
 

@@ -4,6 +4,10 @@
 
 use super::conv::Geometry;
 use super::quant::{Activation, Fp32Requant};
+use super::simd;
+
+/// Channels handled per vector step (two int32 accumulators).
+const LANES: usize = 8;
 
 /// A quantized (uint8, per-tensor) depthwise convolution.
 #[derive(Debug, Clone)]
@@ -15,10 +19,121 @@ pub struct QuantDepthwise {
     pub bias: Vec<i32>,
     pub input_zero_point: i32,
     pub requant: Fp32Requant,
+    /// The weights packed for the vector path (depth multiplier 1).
+    pub packed: Option<PackedTaps>,
+}
+
+/// Depthwise weights for the vector path: per block of 8 channels, per pair of taps, the two taps'
+/// values interleaved channel by channel (the last pair's second tap is zero when the count is odd).
+#[derive(Debug, Clone)]
+pub struct PackedTaps {
+    pairs: usize,
+    values: Vec<i16>,
+    /// Channels rounded up to 8.
+    channels: usize,
+}
+
+impl PackedTaps {
+    /// `weights` is `[tap][channel]` with `channels` per tap.
+    pub fn new(weights: &[i16], taps: usize, channels: usize) -> PackedTaps {
+        let padded = channels.div_ceil(LANES) * LANES;
+        let pairs = taps.div_ceil(2);
+        let mut values = vec![0i16; padded / LANES * pairs * 2 * LANES];
+        for t in 0..taps {
+            for c in 0..channels {
+                let (block, lane) = (c / LANES, c % LANES);
+                values[(block * pairs + t / 2) * 2 * LANES + lane * 2 + t % 2] = weights[t * channels + c];
+            }
+        }
+        PackedTaps { pairs, values, channels: padded }
+    }
 }
 
 impl QuantDepthwise {
     pub fn run(&self, input: &[u8], output: &mut Vec<u8>) {
+        match &self.packed {
+            Some(p) if self.multiplier == 1 => self.run_vector(p, input, output),
+            _ => self.run_scalar(input, output),
+        }
+    }
+
+    /// The input minus its zero point in a zero border wide enough for every tap, channels padded
+    /// to a multiple of 8: every window is then in bounds.
+    fn bordered(&self, input: &[u8], channels: usize) -> (Vec<i16>, usize) {
+        let g = &self.geometry;
+        let reach_h = (g.output.h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1;
+        let reach_w = (g.output.w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1;
+        let rows = reach_h.max(g.pad_top + g.input.h);
+        let cols = reach_w.max(g.pad_left + g.input.w);
+        let mut b = vec![0i16; rows * cols * channels];
+        let zp = self.input_zero_point as i16;
+        for y in 0..g.input.h {
+            for x in 0..g.input.w {
+                let src = &input[(y * g.input.w + x) * g.input.c..][..g.input.c];
+                let dst = &mut b[((y + g.pad_top) * cols + x + g.pad_left) * channels..][..g.input.c];
+                for (d, &v) in dst.iter_mut().zip(src) {
+                    *d = v as i16 - zp;
+                }
+            }
+        }
+        (b, cols)
+    }
+
+    fn run_vector(&self, p: &PackedTaps, input: &[u8], output: &mut Vec<u8>) {
+        let g = &self.geometry;
+        let cp = p.channels;
+        let (b, cols) = self.bordered(input, cp);
+        let r = self.requant;
+        let (scale, lo, hi, zp) = (
+            simd::splat_f32(r.scale),
+            simd::splat_f32((r.min - r.zero_point) as f32),
+            simd::splat_f32((r.max - r.zero_point) as f32),
+            simd::splat(r.zero_point),
+        );
+        let mut bias = self.bias.clone();
+        bias.resize(cp, 0);
+        let taps: Vec<usize> = (0..g.kernel_h)
+            .flat_map(|ky| (0..g.kernel_w).map(move |kx| (ky * g.dilation_h * cols + kx * g.dilation_w) * cp))
+            .collect();
+        let zeros = [0i16; LANES];
+        output.clear();
+        output.resize(g.output.len(), 0);
+        let cout = g.output.c;
+        let mut row = [0u8; LANES];
+        for oy in 0..g.output.h {
+            for ox in 0..g.output.w {
+                let origin = (oy * g.stride_h * cols + ox * g.stride_w) * cp;
+                let out = &mut output[(oy * g.output.w + ox) * cout..][..cout];
+                for block in 0..cp / LANES {
+                    let c0 = block * LANES;
+                    let ws = &p.values[block * p.pairs * 2 * LANES..][..p.pairs * 2 * LANES];
+                    // SAFETY: the bordered input covers every tap of every window (see `bordered`),
+                    // each read is 8 values at a channel block start, and `ws` holds `pairs` × 16.
+                    let q = unsafe {
+                        let mut a0 = simd::load(bias.as_ptr().add(c0) as *const i16);
+                        let mut a1 = simd::load(bias.as_ptr().add(c0 + 4) as *const i16);
+                        for pair in 0..p.pairs {
+                            let x0 = simd::load(b.as_ptr().add(origin + taps[2 * pair] + c0));
+                            let x1 = match taps.get(2 * pair + 1) {
+                                Some(&t) => simd::load(b.as_ptr().add(origin + t + c0)),
+                                None => simd::load(zeros.as_ptr()),
+                            };
+                            let w0 = simd::load(ws.as_ptr().add(pair * 16));
+                            let w1 = simd::load(ws.as_ptr().add(pair * 16 + 8));
+                            a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), w0));
+                            a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), w1));
+                        }
+                        simd::to_u8x8(simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp))
+                    };
+                    row.copy_from_slice(&q);
+                    let n = LANES.min(cout - c0);
+                    out[c0..c0 + n].copy_from_slice(&row[..n]);
+                }
+            }
+        }
+    }
+
+    fn run_scalar(&self, input: &[u8], output: &mut Vec<u8>) {
         let g = &self.geometry;
         let (cin, cout) = (g.input.c, g.output.c);
         let zp = self.input_zero_point as i16;

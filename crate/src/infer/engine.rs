@@ -14,6 +14,8 @@ pub const FLOAT_INPUT_STD: f32 = 127.5;
 pub struct Segmenter {
     pub program: Program,
     scratch: Scratch,
+    /// Milliseconds per step of the last run (native builds only; empty in wasm).
+    pub step_ms: Vec<f64>,
 }
 
 /// One class index per pixel, row-major.
@@ -29,7 +31,7 @@ impl Segmenter {
     pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
         let model = crate::model::read(bytes).map_err(|e| e.to_string())?;
         let program = compile(&model).map_err(|e| e.to_string())?;
-        Ok(Segmenter { program, scratch: Scratch::default() })
+        Ok(Segmenter { program, scratch: Scratch::default(), step_ms: Vec::new() })
     }
 
     /// (width, height) of the images the model takes.
@@ -63,8 +65,13 @@ impl Segmenter {
             Element::F32 => Buf::F32(rgb.iter().map(|&p| (p as f32 - FLOAT_INPUT_MEAN) / FLOAT_INPUT_STD).collect()),
             _ => Buf::U8(rgb.to_vec()),
         };
+        self.step_ms.clear();
         for (s, step) in self.program.steps.iter().enumerate() {
+            #[cfg(not(target_arch = "wasm32"))]
+            let started = std::time::Instant::now();
             let out = run_step(step, &bufs, &mut self.scratch);
+            #[cfg(not(target_arch = "wasm32"))]
+            self.step_ms.push(started.elapsed().as_secs_f64() * 1e3);
             bufs[step.output] = out;
             if !keep {
                 for &t in &step.inputs {

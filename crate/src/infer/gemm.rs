@@ -1,11 +1,45 @@
-//! Matrix products for convolutions: `out[m][n] = epilogue(Σ_k a[m][k] · b[n][k])`, with `a` the
-//! activations (one row per output pixel) and `b` the weights (one row per output channel).
+//! Matrix products for convolutions: `out[m][n] = requant(bias[n] + Σ_k a[m][k] · w[n][k])`, with
+//! `a` the zero-point-subtracted activations (one row per output pixel) and `w` the weights (one
+//! row per output channel).
 //!
-//! The int16 product accumulates exactly in int32 (|a|, |b| ≤ 255, depth ≤ 2^14). On wasm32 with
-//! `simd128` a 4×4 register tile uses `i32x4.dot_i16x8_s`; elsewhere a portable loop computes the
-//! same integers.
+//! The weights are packed once into panels of 8 output channels with pairs of `k` interleaved, so
+//! one vector multiply-add of a broadcast activation pair against a panel row accumulates 8 channels
+//! (`i32x4.dot_i16x8_s` in wasm, `pmaddwd` on x86_64). The int32 sums are exact (|a|, |w| ≤ 255),
+//! so the result does not depend on the order of summation.
 
 use super::quant::Fp32Requant;
+use super::simd::{self, V};
+
+/// Rows of the output computed together (12 accumulators stay in 16 vector registers).
+const ROWS: usize = 6;
+const PANEL: usize = 8;
+
+/// Weights in panels: for each group of 8 output channels, for each pair of `k`, the 8 channels'
+/// two values, zero padded.
+#[derive(Debug, Clone)]
+pub struct PackedWeights {
+    panels: Vec<i16>,
+    /// Row length of the activations: the depth rounded up to an even number.
+    pub depth: usize,
+    pub channels: usize,
+}
+
+impl PackedWeights {
+    /// Packs `channels` rows of `k` values each; `depth ≥ k` is the (even) activation row length.
+    pub fn new(rows: &[i16], k: usize, depth: usize) -> PackedWeights {
+        assert!(depth % 2 == 0 && depth >= k);
+        let channels = if k == 0 { 0 } else { rows.len() / k };
+        let groups = channels.div_ceil(PANEL);
+        let mut panels = vec![0i16; groups * depth * PANEL];
+        for n in 0..channels {
+            let (g, lane) = (n / PANEL, n % PANEL);
+            for kk in 0..k {
+                panels[g * depth * PANEL + (kk / 2) * 2 * PANEL + lane * 2 + kk % 2] = rows[n * k + kk];
+            }
+        }
+        PackedWeights { panels, depth, channels }
+    }
+}
 
 /// Bias, then requantization and clamping, applied to each int32 accumulator.
 pub struct Epilogue<'a> {
@@ -13,113 +47,94 @@ pub struct Epilogue<'a> {
     pub requant: Fp32Requant,
 }
 
-impl Epilogue<'_> {
-    #[inline]
-    fn finish(&self, acc: i32, n: usize) -> u8 {
-        self.requant.apply(acc.wrapping_add(self.bias[n]))
-    }
-}
-
-/// The quantized product; `depth` is a multiple of 8 and rows are zero padded to it.
-pub fn i16_requantize(a: &[i16], b: &[i16], depth: usize, epi: &Epilogue, out: &mut [u8]) {
+/// The quantized product; `a` holds rows of `w.depth` values.
+pub fn i16_requantize(a: &[i16], w: &PackedWeights, epi: &Epilogue, out: &mut [u8]) {
+    let depth = w.depth;
     let rows = a.len() / depth;
-    let cols = b.len() / depth;
-    debug_assert_eq!(depth % 8, 0);
-    debug_assert_eq!(out.len(), rows * cols);
+    assert!(a.len() == rows * depth && out.len() == rows * w.channels && epi.bias.len() == w.channels);
+    let r = epi.requant;
+    let consts = Consts {
+        scale: simd::splat_f32(r.scale),
+        lo: simd::splat_f32((r.min - r.zero_point) as f32),
+        hi: simd::splat_f32((r.max - r.zero_point) as f32),
+        zp: simd::splat(r.zero_point),
+    };
+    // Row blocks outside, panels inside: a block of activation rows stays in L1 while the weight
+    // panels stream past it.
+    let groups = w.channels.div_ceil(PANEL);
+    let mut bias = vec![0i32; groups * PANEL];
+    bias[..w.channels].copy_from_slice(epi.bias);
     let mut m = 0;
-    while m + 4 <= rows {
-        let mut n = 0;
-        while n + 4 <= cols {
-            let acc = tile4x4(&a[m * depth..(m + 4) * depth], &b[n * depth..(n + 4) * depth], depth);
-            for (i, row) in acc.iter().enumerate() {
-                for (j, &v) in row.iter().enumerate() {
-                    out[(m + i) * cols + n + j] = epi.finish(v, n + j);
-                }
+    while m < rows {
+        let take = ROWS.min(rows - m);
+        let block = &a[m * depth..(m + take) * depth];
+        for g in 0..groups {
+            let panel = &w.panels[g * depth * PANEL..(g + 1) * depth * PANEL];
+            let n0 = g * PANEL;
+            let width = PANEL.min(w.channels - n0);
+            let b: &[i32; PANEL] = bias[n0..n0 + PANEL].try_into().expect("8 biases");
+            let tile = match take {
+                6 => tile::<6>(block, depth, panel, b, &consts),
+                5 => tile::<5>(block, depth, panel, b, &consts).map_rows(),
+                4 => tile::<4>(block, depth, panel, b, &consts).map_rows(),
+                3 => tile::<3>(block, depth, panel, b, &consts).map_rows(),
+                2 => tile::<2>(block, depth, panel, b, &consts).map_rows(),
+                _ => tile::<1>(block, depth, panel, b, &consts).map_rows(),
+            };
+            for (i, row) in tile.iter().take(take).enumerate() {
+                out[(m + i) * w.channels + n0..][..width].copy_from_slice(&row[..width]);
             }
-            n += 4;
         }
-        for nn in n..cols {
-            for i in 0..4 {
-                let v = dot_i16(&a[(m + i) * depth..][..depth], &b[nn * depth..][..depth]);
-                out[(m + i) * cols + nn] = epi.finish(v, nn);
-            }
-        }
-        m += 4;
-    }
-    for mm in m..rows {
-        for nn in 0..cols {
-            let v = dot_i16(&a[mm * depth..][..depth], &b[nn * depth..][..depth]);
-            out[mm * cols + nn] = epi.finish(v, nn);
-        }
+        m += take;
     }
 }
 
-#[inline]
-fn dot_i16(a: &[i16], b: &[i16]) -> i32 {
-    a.iter().zip(b).map(|(&x, &y)| x as i32 * y as i32).sum()
+struct Consts {
+    scale: V,
+    lo: V,
+    hi: V,
+    zp: V,
 }
 
-/// Sixteen dot products of four activation rows with four weight rows.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-#[inline]
-fn tile4x4(a: &[i16], b: &[i16], depth: usize) -> [[i32; 4]; 4] {
-    let mut acc = [[0i32; 4]; 4];
-    for (i, row) in acc.iter_mut().enumerate() {
-        let ar = &a[i * depth..][..depth];
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = dot_i16(ar, &b[j * depth..][..depth]);
-        }
+/// Pads a smaller tile to `ROWS` rows.
+trait MapRows {
+    fn map_rows(self) -> [[u8; PANEL]; ROWS];
+}
+
+impl<const R: usize> MapRows for [[u8; PANEL]; R] {
+    fn map_rows(self) -> [[u8; PANEL]; ROWS] {
+        let mut t = [[0u8; PANEL]; ROWS];
+        t[..R].copy_from_slice(&self);
+        t
     }
-    acc
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline]
-fn tile4x4(a: &[i16], b: &[i16], depth: usize) -> [[i32; 4]; 4] {
-    use core::arch::wasm32::*;
-    assert!(a.len() >= 4 * depth && b.len() >= 4 * depth && depth % 8 == 0);
-    let mut acc = [i32x4_splat(0); 16];
-    let (pa, pb) = (a.as_ptr(), b.as_ptr());
-    let mut k = 0;
-    while k < depth {
-        // SAFETY: every row has `depth` values and k + 8 ≤ depth (asserted above).
+/// R rows × 8 channels.
+#[inline(always)]
+fn tile<const R: usize>(a: &[i16], depth: usize, panel: &[i16], bias: &[i32; PANEL], c: &Consts) -> [[u8; PANEL]; R] {
+    assert!(a.len() >= R * depth && panel.len() >= depth * PANEL);
+    let mut acc = [[simd::zero(); 2]; R];
+    let (pa, pw) = (a.as_ptr(), panel.as_ptr());
+    for kp in 0..depth / 2 {
+        // SAFETY: kp·16 + 16 ≤ depth · 8 = panel.len(), and row r's pair ends at r·depth + depth.
         unsafe {
-            let av = [0, 1, 2, 3].map(|i| v128_load(pa.add(i * depth + k) as *const v128));
-            let bv = [0, 1, 2, 3].map(|j| v128_load(pb.add(j * depth + k) as *const v128));
-            for i in 0..4 {
-                for j in 0..4 {
-                    acc[i * 4 + j] = i32x4_add(acc[i * 4 + j], i32x4_dot_i16x8(av[i], bv[j]));
-                }
+            let w0 = simd::load(pw.add(kp * 16));
+            let w1 = simd::load(pw.add(kp * 16 + 8));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let pair = (pa.add(r * depth + 2 * kp) as *const i32).read_unaligned();
+                let x = simd::splat(pair);
+                acc[0] = simd::add(acc[0], simd::madd(x, w0));
+                acc[1] = simd::add(acc[1], simd::madd(x, w1));
             }
         }
-        k += 8;
     }
-    let mut out = [[0i32; 4]; 4];
-    for (i, row) in out.iter_mut().enumerate() {
-        let s = horizontal_sums(acc[i * 4], acc[i * 4 + 1], acc[i * 4 + 2], acc[i * 4 + 3]);
-        *row = [
-            i32x4_extract_lane::<0>(s),
-            i32x4_extract_lane::<1>(s),
-            i32x4_extract_lane::<2>(s),
-            i32x4_extract_lane::<3>(s),
-        ];
-    }
-    out
-}
-
-/// `[Σa, Σb, Σc, Σd]` of four vectors.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[inline]
-fn horizontal_sums(
-    a: core::arch::wasm32::v128,
-    b: core::arch::wasm32::v128,
-    c: core::arch::wasm32::v128,
-    d: core::arch::wasm32::v128,
-) -> core::arch::wasm32::v128 {
-    use core::arch::wasm32::*;
-    let ab = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(a, b), i32x4_shuffle::<2, 6, 3, 7>(a, b));
-    let cd = i32x4_add(i32x4_shuffle::<0, 4, 1, 5>(c, d), i32x4_shuffle::<2, 6, 3, 7>(c, d));
-    i32x4_add(i32x4_shuffle::<0, 1, 4, 5>(ab, cd), i32x4_shuffle::<2, 3, 6, 7>(ab, cd))
+    // SAFETY: `bias` has 8 int32 values = two vectors.
+    let (b0, b1) = unsafe { (simd::load(bias.as_ptr() as *const i16), simd::load(bias.as_ptr().add(4) as *const i16)) };
+    acc.map(|[v0, v1]| {
+        let q0 = simd::requant(simd::add(v0, b0), c.scale, c.lo, c.hi, c.zp);
+        let q1 = simd::requant(simd::add(v1, b1), c.scale, c.lo, c.hi, c.zp);
+        simd::to_u8x8(q0, q1)
+    })
 }
 
 /// The float product with bias and a clamp.
@@ -127,8 +142,20 @@ pub fn f32_bias_clamp(a: &[f32], b: &[f32], depth: usize, bias: &[f32], lo: f32,
     let cols = b.len() / depth;
     for (arow, orow) in a.chunks_exact(depth).zip(out.chunks_exact_mut(cols)) {
         for ((o, brow), &bias) in orow.iter_mut().zip(b.chunks_exact(depth)).zip(bias) {
-            let s: f32 = arow.iter().zip(brow).map(|(&x, &w)| x * w).sum();
-            *o = (s + bias).clamp(lo, hi);
+            *o = (dot_f32(arow, brow) + bias).clamp(lo, hi);
         }
     }
+}
+
+/// A dot product with eight partial sums, so it vectorizes.
+fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }

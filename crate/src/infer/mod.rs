@@ -25,6 +25,7 @@ pub mod pool;
 pub mod program;
 pub mod quant;
 pub mod resize;
+pub mod simd;
 pub mod tensor;
 
 pub use engine::{ClassMap, Segmenter};

@@ -5,7 +5,8 @@ use tflite_schema::tflite as fb;
 use super::add::QuantAdd;
 use super::concat::Concat;
 use super::conv::{same_or_valid, FloatConv, Geometry, QuantConv};
-use super::depthwise::{FloatDepthwise, QuantDepthwise};
+use super::gemm::PackedWeights;
+use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
 use super::resize::ResizeBilinear;
@@ -362,17 +363,10 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
         Element::U8 => {
             let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
             let k = kh * kw * input.c;
-            let depth = k.div_ceil(8) * 8;
-            let mut packed = vec![0i16; output.c * depth];
-            for (row, src) in packed.chunks_exact_mut(depth).zip(w.filter_bytes.chunks_exact(k)) {
-                for (d, &v) in row.iter_mut().zip(src) {
-                    *d = v as i16 - fp.zero_point as i16;
-                }
-            }
+            let centred: Vec<i16> = w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect();
             Kernel::QuantConv(QuantConv {
                 geometry,
-                weights: packed,
-                depth,
+                weights: PackedWeights::new(&centred, k, k.div_ceil(2) * 2),
                 bias: bias_i32(&w, output.c)?,
                 input_zero_point: xp.zero_point,
                 requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
@@ -416,10 +410,12 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
     let kernel = match elem {
         Element::U8 => {
             let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
+            let centred: Vec<i16> = w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect();
             Kernel::QuantDepthwise(QuantDepthwise {
                 geometry,
                 multiplier,
-                weights: w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect(),
+                packed: (multiplier == 1).then(|| PackedTaps::new(&centred, kh * kw, output.c)),
+                weights: centred,
                 bias: bias_i32(&w, output.c)?,
                 input_zero_point: xp.zero_point,
                 requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),

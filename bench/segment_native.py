@@ -1,0 +1,117 @@
+"""The native half of scripts/bench-segment.sh: inputs, reference class maps and ai-edge-litert timings.
+
+  segment_native.py inputs  OUT_DIR SIZES_JSON MODEL... -- IMAGE...
+  segment_native.py run     MODEL ROUNDS RGB... --ref-dir DIR --json FILE
+
+`inputs` reads each model's input size S (uint8 [1,S,S,3]), writes {model file name: S} to SIZES_JSON and, for
+every size, OUT_DIR/<image stem>_<S>.rgb (raw RGB, S*S*3 bytes), each image resized once with PIL
+(`convert('RGB').resize((S, S), BILINEAR)`); every runtime of the benchmark is fed exactly these bytes. `run` times Google's ai-edge-litert interpreter with one thread
+(`Interpreter(model_content=..., num_threads=1)`: the model is read from disk before the clock starts, as the page
+fetches it before timing), writes its class map of each input as DIR/<rgb stem>.<model stem>.map (uint8, one byte
+per pixel) and the timings as JSON:
+  load_ms   Interpreter(...) + allocate_tensors()
+  first_ms  the first run after loading (first input)
+  then one untimed run of every other input (the reference maps), then ROUNDS timed runs cycling through the
+  inputs: median_ms, min_ms.
+A run is what the app does per frame: set the input, invoke, read the output map.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def prepare_inputs(out_dir, sizes_json, models, images):
+    from ai_edge_litert.interpreter import Interpreter
+    from PIL import Image
+
+    sizes = {}
+    for m in models:
+        inp = Interpreter(model_path=m).get_input_details()[0]
+        n, h, w, c = inp["shape"]
+        assert inp["dtype"] == np.uint8 and n == 1 and h == w and c == 3, (m, inp["shape"], inp["dtype"])
+        sizes[Path(m).name] = int(h)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for size in sorted(set(sizes.values())):
+        for p in images:
+            rgb = Image.open(p).convert("RGB").resize((size, size), Image.BILINEAR)
+            data = np.asarray(rgb, dtype=np.uint8)
+            assert data.shape == (size, size, 3), data.shape
+            (out / f"{Path(p).stem}_{size}.rgb").write_bytes(data.tobytes())
+    Path(sizes_json).write_text(json.dumps(sizes))
+
+
+def run(model, rounds, rgb_files, ref_dir, json_file):
+    from ai_edge_litert.interpreter import Interpreter
+
+    content = Path(model).read_bytes()
+    t = time.perf_counter()
+    interp = Interpreter(model_content=content, num_threads=1)
+    interp.allocate_tensors()
+    load_ms = (time.perf_counter() - t) * 1e3
+    inp = interp.get_input_details()[0]
+    out = interp.get_output_details()[0]
+    _, h, w, c = inp["shape"]
+    assert inp["dtype"] == np.uint8 and c == 3, inp
+    inputs = []
+    for f in rgb_files:
+        raw = np.frombuffer(Path(f).read_bytes(), dtype=np.uint8)
+        assert raw.size == h * w * 3, f"{f}: {raw.size} bytes, the model wants {h}x{w}x3"
+        inputs.append(raw.reshape(1, h, w, 3))
+
+    def once(x):
+        t = time.perf_counter()
+        interp.set_tensor(inp["index"], x)
+        interp.invoke()
+        m = interp.get_tensor(out["index"])
+        return (time.perf_counter() - t) * 1e3, m
+
+    first_ms, first_map = once(inputs[0])
+    maps = [first_map] + [once(x)[1] for x in inputs[1:]]
+    times = [once(inputs[r % len(inputs)])[0] for r in range(rounds)]
+
+    ref = Path(ref_dir)
+    ref.mkdir(parents=True, exist_ok=True)
+    classes = []
+    for f, m in zip(rgb_files, maps):
+        assert m.size == h * w and m.min() >= 0 and m.max() < 256, (m.shape, m.min(), m.max())
+        (ref / f"{Path(f).stem}.{Path(model).stem}.map").write_bytes(m.astype(np.uint8).tobytes())
+        classes.append(sorted(int(v) for v in np.unique(m)))
+    result = {
+        "runtime": "ai-edge-litert",
+        "model": Path(model).name,
+        "width": int(w),
+        "height": int(h),
+        "threads": 1,
+        "load_ms": load_ms,
+        "first_ms": first_ms,
+        "median_ms": sorted(times)[len(times) // 2],  # as bench/segment.js and bench_analyze
+        "min_ms": min(times),
+        "rounds": rounds,
+        "classes": classes,
+    }
+    Path(json_file).write_text(json.dumps(result))
+
+
+def main(argv):
+    if len(argv) >= 7 and argv[1] == "inputs" and "--" in argv:
+        sep = argv.index("--")
+        prepare_inputs(argv[2], argv[3], argv[4:sep], argv[sep + 1 :])
+    elif len(argv) >= 4 and argv[1] == "run":
+        args = argv[2:]
+        opts = {}
+        for key in ("--ref-dir", "--json"):
+            i = args.index(key)
+            opts[key] = args[i + 1]
+            del args[i : i + 2]
+        run(args[0], int(args[1]), args[2:], opts["--ref-dir"], opts["--json"])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,42 @@
+//! The segmentation engine's page API, built as its own wasm (`--features engine`) so the page
+//! loads it only when the user asks for a segmentation and analysis never waits for it.
+
+use wasm_bindgen::prelude::*;
+
+use crate::infer;
+
+/// A model compiled for segmentation.
+#[wasm_bindgen]
+pub struct Segmenter {
+    inner: infer::Segmenter,
+}
+
+#[wasm_bindgen]
+impl Segmenter {
+    /// Reads and compiles the model; throws an Error listing every operator that cannot run.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model: &[u8]) -> Result<Segmenter, JsError> {
+        infer::Segmenter::new(model).map(|inner| Segmenter { inner }).map_err(|e| JsError::new(&e))
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn input_width(&self) -> usize {
+        self.inner.input_size().0
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn input_height(&self) -> usize {
+        self.inner.input_size().1
+    }
+
+    /// True for a uint8 (quantized) model, false for float32.
+    #[wasm_bindgen(getter)]
+    pub fn quantized(&self) -> bool {
+        self.inner.is_quantized()
+    }
+
+    /// Segments packed RGB of the input size; returns one class index per pixel.
+    pub fn run(&mut self, rgb: &[u8]) -> Result<Vec<u8>, JsError> {
+        self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))
+    }
+}
