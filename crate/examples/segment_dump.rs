@@ -14,6 +14,16 @@ fn main() -> Result<(), String> {
     let t = std::time::Instant::now();
     let bufs = seg.run_keeping_all(&rgb)?;
     eprintln!("ran in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    // The per-step figures are the minimum over a few more runs (shared machines are noisy).
+    let mut best = seg.step_ms.clone();
+    for _ in 0..std::env::var("DD_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(2) {
+        seg.run(&rgb)?;
+        for (b, &t) in best.iter_mut().zip(&seg.step_ms) {
+            *b = b.min(t);
+        }
+    }
+    seg.step_ms = best;
+    eprintln!("sum of per-step minimums {:.1} ms", seg.step_ms.iter().sum::<f64>());
     let mut by_kind: std::collections::BTreeMap<String, f64> = Default::default();
     for (step, ms) in seg.program.steps.iter().zip(&seg.step_ms) {
         let kind = format!("{:?}", step.kernel);

@@ -40,3 +40,8 @@ impl Segmenter {
         self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))
     }
 }
+/// Resizes packed RGB exactly as Pillow's `Image.resize(size, BILINEAR)` does.
+#[wasm_bindgen]
+pub fn resize_photo(rgb: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Result<Vec<u8>, JsError> {
+    infer::photo::resize_bilinear_rgb(rgb, width, height, new_width, new_height).map_err(|e| JsError::new(&e))
+}

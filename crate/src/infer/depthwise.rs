@@ -80,6 +80,17 @@ impl QuantDepthwise {
     }
 
     fn run_vector(&self, p: &PackedTaps, input: &[u8], output: &mut Vec<u8>) {
+        match p.pairs {
+            5 => self.run_pairs::<5>(p, input, output),
+            13 => self.run_pairs::<13>(p, input, output),
+            _ => self.run_scalar(input, output),
+        }
+    }
+
+    /// The vector path for a window of `2·PAIRS − 1` or `2·PAIRS` taps (3×3 → 5, 5×5 → 13). For each
+    /// output row and block of 8 channels the block's weights stay in registers while the row is
+    /// swept.
+    fn run_pairs<const PAIRS: usize>(&self, p: &PackedTaps, input: &[u8], output: &mut Vec<u8>) {
         let g = &self.geometry;
         let cp = p.channels;
         let (b, cols) = self.bordered(input, cp);
@@ -92,42 +103,45 @@ impl QuantDepthwise {
         );
         let mut bias = self.bias.clone();
         bias.resize(cp, 0);
-        let taps: Vec<usize> = (0..g.kernel_h)
-            .flat_map(|ky| (0..g.kernel_w).map(move |kx| (ky * g.dilation_h * cols + kx * g.dilation_w) * cp))
-            .collect();
-        let zeros = [0i16; LANES];
+        // Offsets of each tap from the window origin; an odd count is padded with a zero-weight tap
+        // that reads the first tap again.
+        let mut taps = [0usize; 26];
+        let n = g.kernel_h * g.kernel_w;
+        for t in 0..n {
+            taps[t] = ((t / g.kernel_w) * g.dilation_h * cols + (t % g.kernel_w) * g.dilation_w) * cp;
+        }
         output.clear();
         output.resize(g.output.len(), 0);
         let cout = g.output.c;
-        let mut row = [0u8; LANES];
+        let px_step = g.stride_w * cp;
         for oy in 0..g.output.h {
-            for ox in 0..g.output.w {
-                let origin = (oy * g.stride_h * cols + ox * g.stride_w) * cp;
-                let out = &mut output[(oy * g.output.w + ox) * cout..][..cout];
-                for block in 0..cp / LANES {
-                    let c0 = block * LANES;
-                    let ws = &p.values[block * p.pairs * 2 * LANES..][..p.pairs * 2 * LANES];
-                    // SAFETY: the bordered input covers every tap of every window (see `bordered`),
-                    // each read is 8 values at a channel block start, and `ws` holds `pairs` × 16.
-                    let q = unsafe {
-                        let mut a0 = simd::load(bias.as_ptr().add(c0) as *const i16);
-                        let mut a1 = simd::load(bias.as_ptr().add(c0 + 4) as *const i16);
-                        for pair in 0..p.pairs {
-                            let x0 = simd::load(b.as_ptr().add(origin + taps[2 * pair] + c0));
-                            let x1 = match taps.get(2 * pair + 1) {
-                                Some(&t) => simd::load(b.as_ptr().add(origin + t + c0)),
-                                None => simd::load(zeros.as_ptr()),
-                            };
-                            let w0 = simd::load(ws.as_ptr().add(pair * 16));
-                            let w1 = simd::load(ws.as_ptr().add(pair * 16 + 8));
-                            a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), w0));
-                            a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), w1));
+            let row_origin = oy * g.stride_h * cols * cp;
+            for block in 0..cp / LANES {
+                let c0 = block * LANES;
+                let ws = &p.values[block * PAIRS * 2 * LANES..][..PAIRS * 2 * LANES];
+                // SAFETY: `ws` holds PAIRS × 16 values; the bordered input covers every tap of every
+                // window (see `bordered`) and each read is 8 values from a channel block start;
+                // `bias` has `cp` values.
+                unsafe {
+                    let w: [[simd::V; 2]; PAIRS] =
+                        std::array::from_fn(|k| [simd::load(ws.as_ptr().add(k * 16)), simd::load(ws.as_ptr().add(k * 16 + 8))]);
+                    let b0 = simd::load(bias.as_ptr().add(c0) as *const i16);
+                    let b1 = simd::load(bias.as_ptr().add(c0 + 4) as *const i16);
+                    let base = b.as_ptr().add(row_origin + c0);
+                    for ox in 0..g.output.w {
+                        let at = base.add(ox * px_step);
+                        let (mut a0, mut a1) = (b0, b1);
+                        for (k, wk) in w.iter().enumerate() {
+                            let x0 = simd::load(at.add(taps[2 * k]));
+                            let x1 = simd::load(at.add(taps[2 * k + 1]));
+                            a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), wk[0]));
+                            a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), wk[1]));
                         }
-                        simd::to_u8x8(simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp))
-                    };
-                    row.copy_from_slice(&q);
-                    let n = LANES.min(cout - c0);
-                    out[c0..c0 + n].copy_from_slice(&row[..n]);
+                        let q = simd::to_u8x8(simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp));
+                        let dst = (oy * g.output.w + ox) * cout + c0;
+                        let m = LANES.min(cout - c0);
+                        output[dst..dst + m].copy_from_slice(&q[..m]);
+                    }
                 }
             }
         }

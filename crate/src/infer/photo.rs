@@ -63,7 +63,8 @@ fn axis_weights(in_size: usize, out_size: usize) -> AxisWeights {
     // Pillow passes the box edges as C floats; whole pixel counts up to 2^24 are exact there.
     let scale = in_size as f64 / out_size as f64;
     let filterscale = scale.max(1.0);
-    let support = 1.0 * filterscale;
+    // The triangle's support is 1 source pixel, widened by the scale when shrinking.
+    let support = filterscale;
     let inv_filterscale = 1.0 / filterscale;
     let max_taps = (support.ceil() as usize) * 2 + 1;
 
