@@ -1,80 +1,9 @@
 //! Requantization as the default TFLite CPU path does it. ai-edge-litert applies the XNNPACK
 //! delegate by default, with unsigned 8-bit support on (`tflite/delegates/xnnpack/BUILD`,
 //! `XNNPACK_DELEGATE_ENABLE_QU8`); it takes CONV_2D, DEPTHWISE_CONV_2D, ADD and RESIZE_BILINEAR
-//! and requantizes in float32 (XNNPACK `microparams-init.c`, `requantization.h`). TFLite's own
-//! fixed-point helpers (`tflite/kernels/internal/common.h`, `quantization_util.cc`) are kept for
-//! the builtin kernels.
-
-/// A real multiplier as TFLite stores it: `multiplier · 2^shift / 2^31`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Multiplier {
-    pub q31: i32,
-    pub shift: i32,
-}
-
-impl Multiplier {
-    /// `QuantizeMultiplier`: frexp, then the mantissa rounded (half away from zero) to Q31.
-    pub fn from_real(real: f64) -> Multiplier {
-        if real == 0.0 || !real.is_finite() {
-            return Multiplier { q31: 0, shift: 0 };
-        }
-        let (mantissa, mut shift) = frexp(real);
-        let mut q = (mantissa * (1i64 << 31) as f64).round() as i64;
-        if q == 1i64 << 31 {
-            q /= 2;
-            shift += 1;
-        }
-        if shift < -31 {
-            return Multiplier { q31: 0, shift: 0 };
-        }
-        Multiplier { q31: q as i32, shift }
-    }
-
-    /// `MultiplyByQuantizedMultiplier`: left shift first when the exponent is positive, then the
-    /// rounding high multiply, then a rounding right shift for a negative exponent.
-    #[inline]
-    pub fn apply(self, x: i32) -> i32 {
-        let left = self.shift.max(0);
-        let right = (-self.shift).max(0);
-        rounding_shift_right(doubling_high_mul(x.wrapping_mul(1 << left), self.q31), right)
-    }
-}
-
-/// `std::frexp`: a mantissa in [0.5, 1) and a power of two.
-fn frexp(x: f64) -> (f64, i32) {
-    let bits = x.abs().to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i32;
-    if exp == 0 {
-        // Subnormal: scale into the normal range first.
-        let (m, e) = frexp(x * (1u64 << 54) as f64);
-        return (m, e - 54);
-    }
-    let mantissa = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1022u64 << 52));
-    (mantissa.copysign(x), exp - 1022)
-}
-
-/// gemmlowp's `SaturatingRoundingDoublingHighMul`.
-#[inline]
-pub fn doubling_high_mul(a: i32, b: i32) -> i32 {
-    if a == i32::MIN && b == i32::MIN {
-        return i32::MAX;
-    }
-    let ab = a as i64 * b as i64;
-    let nudge: i64 = if ab >= 0 { 1 << 30 } else { 1 - (1 << 30) };
-    ((ab + nudge) / (1i64 << 31)) as i32
-}
-
-/// gemmlowp's `RoundingDivideByPowerOfTwo`: rounds half away from zero.
-#[inline]
-pub fn rounding_shift_right(x: i32, exponent: i32) -> i32 {
-    if exponent <= 0 {
-        return x;
-    }
-    let mask = (1i64 << exponent) - 1;
-    let remainder = x as i64 & mask;
-    let threshold = (mask >> 1) + i64::from(x < 0);
-    (x >> exponent) + i32::from(remainder > threshold)
-}
+//! and requantizes in float32 (XNNPACK `microparams-init.c`, `requantization.h`). AVERAGE_POOL_2D,
+//! CONCATENATION and ARG_MAX stay on TFLite's builtin kernels, whose activation bounds are
+//! `activation_range` (`tflite/kernels/kernel_util.cc`).
 
 /// The quantized range of a fused activation (`CalculateActivationRangeQuantized`): the real bounds
 /// 0 and 6 quantized with `round(f / scale)` (float division, half away from zero).
@@ -150,23 +79,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn multiplier_matches_tflite_examples() {
-        // 0.5 = 2^30/2^31 · 2^0; 0.25 → shift -1; 3.0 → 0.75 · 2^2.
-        assert_eq!(Multiplier::from_real(0.5), Multiplier { q31: 1 << 30, shift: 0 });
-        assert_eq!(Multiplier::from_real(0.25), Multiplier { q31: 1 << 30, shift: -1 });
-        assert_eq!(Multiplier::from_real(3.0), Multiplier { q31: 3 << 29, shift: 2 });
+    fn fp32_requant_rounds_half_to_even_and_clamps() {
+        let r = Fp32Requant { scale: 0.5, zero_point: 10, min: 0, max: 255 };
+        assert_eq!(r.apply(1), 10); // 0.5 → 0
+        assert_eq!(r.apply(3), 12); // 1.5 → 2
+        assert_eq!(r.apply(-100), 0);
+        assert_eq!(r.apply(1000), 255);
     }
 
     #[test]
-    fn apply_rounds_half_away_from_zero() {
-        let half = Multiplier::from_real(0.5);
-        assert_eq!(half.apply(3), 2);
-        assert_eq!(half.apply(-3), -2);
-        assert_eq!(half.apply(4), 2);
-        let quarter = Multiplier::from_real(0.25);
-        assert_eq!(quarter.apply(6), 2);
-        assert_eq!(quarter.apply(-6), -2);
-        assert_eq!(quarter.apply(5), 1);
+    fn xnn_relu6_bounds_round_half_to_even() {
+        // 6 / 0.048 = 125 exactly; 0.5 / 1 + 0 → 0 (half to even).
+        assert_eq!(xnn_activation_range(Activation::Relu6, 0.048, 0), (0, 125));
+        assert_eq!(xnn_activation_range(Activation::Relu6, 4.0, 0), (0, 2));
     }
 
     #[test]
