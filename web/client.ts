@@ -72,4 +72,11 @@ export class Analyser {
     if (r.type !== "bytes") throw new Error("unexpected answer from the analyser");
     return r.bytes;
   }
+
+  /** A copy of the open model's bytes. */
+  async modelBytes(): Promise<Uint8Array> {
+    const r = await this.send({ type: "model-bytes" } as Request);
+    if (r.type !== "bytes") throw new Error("unexpected answer from the analyser");
+    return r.bytes;
+  }
 }

@@ -8,6 +8,7 @@ import { renderGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
 import type { LevelReport, TensorRef } from "./report.js";
+import { showSegment, wireSegment } from "./segment.js";
 import { readShareState, renderSharedReport, shareLink, type ShareState } from "./share.js";
 
 const status = byId<HTMLParagraphElement>("status");
@@ -32,7 +33,7 @@ function clearError(): void {
 }
 
 function hideResults(): void {
-  for (const id of ["summary", "ops", "diagnose", "fix", "share"]) byId(id).hidden = true;
+  for (const id of ["summary", "ops", "diagnose", "fix", "segment", "share"]) byId(id).hidden = true;
 }
 
 function tensorLabel(t: TensorRef): string {
@@ -77,6 +78,12 @@ async function diagnose(): Promise<void> {
     markOps(a, cures);
     renderGraph(current.inspect, a);
     renderFix(current.name, fixed, () => analyser.fixedBytes());
+    showSegment({
+      originalKey: current.sha256,
+      fixedKey: fixed.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,
+      original: () => analyser.modelBytes(),
+      fixed: () => analyser.fixedBytes(),
+    });
     renderShare(target, report.analyses.find((x) => x.sdk === target.sdk));
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
   } catch (e) {
@@ -137,6 +144,7 @@ async function open(source: Source): Promise<void> {
 
 function wireInputs(): void {
   wireOpTable();
+  wireSegment();
   const drop = byId("drop");
   const file = byId<HTMLInputElement>("file");
   file.addEventListener("change", () => {

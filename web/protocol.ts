@@ -10,7 +10,8 @@ export type Request =
   | { id: number; type: "open"; source: Source }
   | { id: number; type: "analyze"; options: object; levels: number[] }
   | { id: number; type: "fix"; options: object }
-  | { id: number; type: "fixed-bytes" };
+  | { id: number; type: "fixed-bytes" }
+  | { id: number; type: "model-bytes" };
 
 export interface Opened {
   name: string;

@@ -102,6 +102,11 @@ async function handle(r: Request): Promise<void> {
     return;
   }
   if (!session) throw new Error("no model is open");
+  if (r.type === "model-bytes") {
+    const copy = session.bytes();
+    reply({ id: r.id, type: "bytes", bytes: copy }, [copy.buffer]);
+    return;
+  }
   if (r.type === "analyze") {
     const report = session.analyze(r.options, new Uint32Array(r.levels)) as AnalyzeReport;
     reply({ id: r.id, type: "analysis", report });

@@ -104,6 +104,11 @@ impl Session {
         self.bytes.len()
     }
 
+    /// A copy of the model's bytes (for the segmentation engine, which lives in its own worker).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.bytes.clone()
+    }
+
     /// Hex SHA-256 of the bytes (share links name the model by it).
     pub fn sha256(&self) -> String {
         Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect()

@@ -35,6 +35,12 @@ impl Segmenter {
         self.inner.is_quantized()
     }
 
+    /// How many classes the model tells apart (21 for Pascal VOC).
+    #[wasm_bindgen(getter)]
+    pub fn class_count(&self) -> usize {
+        self.inner.class_count()
+    }
+
     /// Segments packed RGB of the input size; returns one class index per pixel.
     pub fn run(&mut self, rgb: &[u8]) -> Result<Vec<u8>, JsError> {
         self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))

@@ -39,6 +39,14 @@ impl Segmenter {
         (self.program.input_shape.w, self.program.input_shape.h)
     }
 
+    /// How many classes the class map can hold: ARG_MAX's axis length, or the output's channels.
+    pub fn class_count(&self) -> usize {
+        match self.program.steps.last() {
+            Some(Step { kernel: Kernel::ArgMax { classes }, .. }) if self.program.output_is_classes => *classes,
+            _ => self.program.output_shape.c,
+        }
+    }
+
     /// Whether the model computes in uint8 (quantized) or float32.
     pub fn is_quantized(&self) -> bool {
         self.program.input_element == Element::U8
@@ -164,6 +172,18 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch) -> Buf {
                 let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
                 let mut out = Vec::new();
                 k.run(&parts, &mut out, |_, v| v);
+                Buf::F32(out)
+            }
+        },
+        Kernel::Slice(k) => match input(0) {
+            Buf::U8(x) => {
+                let mut out = Vec::new();
+                k.run(x, &mut out);
+                Buf::U8(out)
+            }
+            x => {
+                let mut out = Vec::new();
+                k.run(x.f32(), &mut out);
                 Buf::F32(out)
             }
         },

@@ -10,7 +10,7 @@
 //! roundings, so faithfulness needs the same integer accumulators and the same requantization
 //! rounding at every layer — which is what these kernels do, op by op, citing the TFLite kernel each
 //! one follows. The op set is the DeepLab one (CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D,
-//! RESIZE_BILINEAR, CONCATENATION, ARG_MAX) in uint8 and float32; anything else is listed by
+//! RESIZE_BILINEAR, CONCATENATION, ARG_MAX, and the SLICE our fixes add) in uint8 and float32; anything else is listed by
 //! `program::compile` as not runnable. Keeping the engine this small also keeps its wasm small.
 
 pub mod add;
@@ -26,6 +26,7 @@ pub mod program;
 pub mod quant;
 pub mod resize;
 pub mod simd;
+pub mod slice;
 pub mod tensor;
 
 pub use engine::{ClassMap, Segmenter};

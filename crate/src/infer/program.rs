@@ -10,6 +10,7 @@ use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
 use super::resize::ResizeBilinear;
+use super::slice::Slice;
 use super::tensor::{Hwc, QParams};
 use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as O, Model, Operator, Subgraph, Tensor, TensorType};
 
@@ -27,6 +28,7 @@ pub enum Kernel {
     Concat(Concat),
     /// ARG_MAX over the last axis of `classes` values.
     ArgMax { classes: usize },
+    Slice(Slice),
 }
 
 #[derive(Debug, Clone)]
@@ -97,17 +99,27 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         Element::U8
     });
     let mut steps = Vec::new();
+    // Tensors that hold class indices (ARG_MAX outputs and crops of them).
+    let mut classes = vec![false; sg.tensors.len()];
     for (i, op) in sg.operators.iter().enumerate() {
-        match compile_op(model, sg, op) {
+        match compile_op(model, sg, op, &classes) {
             Ok((kernel, inputs)) => {
                 let out = op.output(0).unwrap_or(usize::MAX);
+                let is_classes = match kernel {
+                    Kernel::ArgMax { .. } => true,
+                    Kernel::Slice(_) => classes[inputs[0]],
+                    _ => false,
+                };
+                if let Some(c) = classes.get_mut(out) {
+                    *c = is_classes;
+                }
                 steps.push(Step { op_index: i, kernel, inputs, output: out });
             }
             Err(e) => problems.push(format!("op {i} {}: {e}", op.type_name())),
         }
     }
     let out_t = &sg.tensors[output];
-    let output_is_classes = matches!(steps.last(), Some(Step { kernel: Kernel::ArgMax { .. }, output: o, .. }) if *o == output);
+    let output_is_classes = classes[output];
     let output_shape = if output_is_classes {
         image_shape(out_t).map(|s| Hwc { h: s.h, w: s.w, c: 1 }).or_else(|_| class_map_shape(out_t))
     } else {
@@ -219,7 +231,7 @@ fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
     }
 }
 
-fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+fn compile_op(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> Res<(Kernel, Vec<usize>)> {
     match (op.code, &op.options) {
         (Op::CONV_2D, O::Conv2DOptions(o)) => conv(model, sg, op, o),
         (Op::DEPTHWISE_CONV_2D, O::DepthwiseConv2DOptions(o)) => depthwise(model, sg, op, o),
@@ -229,6 +241,7 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::RESIZE_BILINEAR, O::NONE) => resize(sg, op, false, false),
         (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
         (Op::ARG_MAX, _) => argmax(model, sg, op),
+        (Op::SLICE, _) => slice(model, sg, op, classes),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
@@ -545,4 +558,35 @@ fn argmax(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize
         return Err(format!("{classes} classes; 1 to 256 are supported"));
     }
     Ok((Kernel::ArgMax { classes }, vec![x]))
+}
+
+fn slice(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt) = tensor(sg, op, 0)?;
+    if xt.is_const() {
+        return Err("a constant input is not supported".into());
+    }
+    if !classes[x] {
+        element(xt)?;
+    }
+    let consts = |i: usize, what: &str| -> Res<Vec<i64>> {
+        let (_, t) = tensor(sg, op, i)?;
+        model.const_ints(t).ok_or(format!("the {what} must be a constant"))
+    };
+    let (begin, size) = (consts(1, "begin")?, consts(2, "size")?);
+    let rank = xt.shape.len();
+    if rank == 0 || rank > 4 || begin.len() != rank || size.len() != rank {
+        return Err(format!("rank {rank} slices are not supported"));
+    }
+    let pad = 4 - rank;
+    let (mut dims, mut b, mut n) = ([1usize; 4], [0usize; 4], [1usize; 4]);
+    for i in 0..rank {
+        let d = xt.shape[i].max(0) as usize;
+        let start = usize::try_from(begin[i]).ok().filter(|&s| s <= d).ok_or(format!("begin {} is out of range", begin[i]))?;
+        let len = if size[i] == -1 { d - start } else { usize::try_from(size[i]).map_err(|_| format!("size {} is invalid", size[i]))? };
+        if start + len > d {
+            return Err(format!("the slice {start}+{len} passes the end ({d})"));
+        }
+        (dims[pad + i], b[pad + i], n[pad + i]) = (d, start, len);
+    }
+    Ok((Kernel::Slice(Slice { input: dims, begin: b, size: n }), vec![x]))
 }

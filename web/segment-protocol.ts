@@ -1,0 +1,41 @@
+// Messages between the page and the segmentation worker (which loads the engine's wasm lazily).
+
+export type Photo = { kind: "url"; url: string } | { kind: "file"; file: File };
+
+/** A model to run; `bytes` may be left out when the worker already holds the model under `key`. */
+export interface ModelSpec {
+  key: string;
+  label: string;
+  bytes?: Uint8Array;
+}
+
+export type SegmentRequest = { id: number; type: "run"; photo: Photo; models: ModelSpec[] };
+
+export type Run =
+  | {
+      key: string;
+      label: string;
+      ok: true;
+      width: number;
+      height: number;
+      /** The photo resized to the model's input (Pillow's bilinear), RGB. */
+      rgb: Uint8Array;
+      classes: Uint8Array;
+      classCount: number;
+      quantized: boolean;
+      /** Compiling the model (first use only, else 0) and running it, in milliseconds. */
+      loadMs: number;
+      runMs: number;
+    }
+  | { key: string; label: string; ok: false; error: string };
+
+export type SegmentReply =
+  | {
+      id: number;
+      type: "result";
+      photo: { width: number; height: number };
+      /** Time to fetch and compile the engine's wasm (first request only, else 0). */
+      engineMs: number;
+      runs: Run[];
+    }
+  | { id: number; type: "error"; message: string };
