@@ -18,6 +18,18 @@ fn html_names() -> Vec<u8> {
     b.finish()
 }
 
+/// An image model the in-page engine cannot run (SOFTMAX and MUL), with a markup name.
+fn unsupported_ops() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("image", TensorType::FLOAT32, &[1, 8, 8, 3]));
+    let p = b.add(tensor("<b>probabilities</b>", TensorType::FLOAT32, &[1, 8, 8, 3]));
+    b.op(BuiltinOperator::SOFTMAX, &[x], &[p]).options(opts!(SoftmaxOptions { beta: 1.0 }));
+    let y = b.add(tensor("scaled", TensorType::FLOAT32, &[1, 8, 8, 3]));
+    b.op(BuiltinOperator::MUL, &[p, x], &[y]).options(opts!(MulOptions {}));
+    b.output(y);
+    b.finish()
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, path, mb] = args.as_slice() {
@@ -31,6 +43,8 @@ fn main() -> std::io::Result<()> {
     let dir = std::path::Path::new("e2e/fixtures");
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("html-names.tflite"), html_names())?;
+    std::fs::write(dir.join("unsupported-ops.tflite"), unsupported_ops())?;
     println!("wrote {}", dir.join("html-names.tflite").display());
+    println!("wrote {}", dir.join("unsupported-ops.tflite").display());
     Ok(())
 }
