@@ -11,6 +11,7 @@ fn main() -> Result<(), String> {
     let bytes = std::fs::read(model).map_err(|e| format!("{model}: {e}"))?;
     let rgb = std::fs::read(rgb).map_err(|e| format!("{rgb}: {e}"))?;
     let mut seg = Segmenter::new(&bytes)?;
+    seg.clock = Some(delegate_doctor::infer::engine::native_clock);
     let t = std::time::Instant::now();
     let bufs = seg.run_keeping_all(&rgb)?;
     eprintln!("ran in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
@@ -24,18 +25,8 @@ fn main() -> Result<(), String> {
     }
     seg.step_ms = best;
     eprintln!("sum of per-step minimums {:.1} ms", seg.step_ms.iter().sum::<f64>());
-    let mut by_kind: std::collections::BTreeMap<String, f64> = Default::default();
-    for (step, ms) in seg.program.steps.iter().zip(&seg.step_ms) {
-        let kind = format!("{:?}", step.kernel);
-        let kind = kind.split(['(', ' ', '{']).next().unwrap_or("?").to_string();
-        let g = match &step.kernel {
-            delegate_doctor::infer::program::Kernel::QuantConv(c) => format!(" {}x{}", c.geometry.kernel_h, c.geometry.kernel_w),
-            _ => String::new(),
-        };
-        *by_kind.entry(kind + &g).or_default() += ms;
-    }
-    for (k, ms) in by_kind {
-        eprintln!("{k:24} {ms:8.1} ms");
+    for (kind, ms) in seg.profile() {
+        eprintln!("{kind:24} {ms:8.1} ms");
     }
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     for (i, b) in bufs.iter().enumerate() {

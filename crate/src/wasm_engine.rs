@@ -41,6 +41,12 @@ impl Segmenter {
         self.inner.class_count()
     }
 
+    /// Per-kernel milliseconds of the next runs, as JSON `[["QuantConv 1×1", 12.5], …]` (for benchmarks).
+    pub fn profile(&mut self) -> String {
+        self.inner.clock = Some(performance_now);
+        serde_json::to_string(&self.inner.profile()).unwrap_or_default()
+    }
+
     /// Segments packed RGB of the input size; returns one class index per pixel.
     pub fn run(&mut self, rgb: &[u8]) -> Result<Vec<u8>, JsError> {
         self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))
@@ -50,4 +56,14 @@ impl Segmenter {
 #[wasm_bindgen]
 pub fn resize_photo(rgb: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Result<Vec<u8>, JsError> {
     infer::photo::resize_bilinear_rgb(rgb, width, height, new_width, new_height).map_err(|e| JsError::new(&e))
+}
+
+/// `performance.now()` of the worker or page.
+fn performance_now() -> f64 {
+    let performance = js_sys::Reflect::get(&js_sys::global(), &"performance".into()).ok();
+    let now = performance.as_ref().and_then(|p| js_sys::Reflect::get(p, &"now".into()).ok());
+    match (performance, now.and_then(|f| f.dyn_into::<js_sys::Function>().ok())) {
+        (Some(p), Some(f)) => f.call0(&p).ok().and_then(|v| v.as_f64()).unwrap_or(0.0),
+        _ => 0.0,
+    }
 }

@@ -137,10 +137,14 @@ impl QuantDepthwise {
                             a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), wk[0]));
                             a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), wk[1]));
                         }
-                        let q = simd::to_u8x8(simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp));
+                        let (q0, q1) = (simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp));
                         let dst = (oy * g.output.w + ox) * cout + c0;
-                        let m = LANES.min(cout - c0);
-                        output[dst..dst + m].copy_from_slice(&q[..m]);
+                        if c0 + LANES <= cout {
+                            simd::store_u8x8(output.as_mut_ptr().add(dst), q0, q1);
+                        } else {
+                            let q = simd::to_u8x8(q0, q1);
+                            output[dst..dst + cout - c0].copy_from_slice(&q[..cout - c0]);
+                        }
                     }
                 }
             }

@@ -73,16 +73,14 @@ pub fn i16_requantize(a: &[i16], w: &PackedWeights, epi: &Epilogue, out: &mut [u
             let n0 = g * PANEL;
             let width = PANEL.min(w.channels - n0);
             let b: &[i32; PANEL] = bias[n0..n0 + PANEL].try_into().expect("8 biases");
-            let tile = match take {
-                6 => tile::<6>(block, depth, panel, b, &consts),
-                5 => tile::<5>(block, depth, panel, b, &consts).map_rows(),
-                4 => tile::<4>(block, depth, panel, b, &consts).map_rows(),
-                3 => tile::<3>(block, depth, panel, b, &consts).map_rows(),
-                2 => tile::<2>(block, depth, panel, b, &consts).map_rows(),
-                _ => tile::<1>(block, depth, panel, b, &consts).map_rows(),
-            };
-            for (i, row) in tile.iter().take(take).enumerate() {
-                out[(m + i) * w.channels + n0..][..width].copy_from_slice(&row[..width]);
+            let dst = &mut out[m * w.channels + n0..];
+            match take {
+                6 => tile::<6>(block, depth, panel, b, &consts, dst, w.channels, width),
+                5 => tile::<5>(block, depth, panel, b, &consts, dst, w.channels, width),
+                4 => tile::<4>(block, depth, panel, b, &consts, dst, w.channels, width),
+                3 => tile::<3>(block, depth, panel, b, &consts, dst, w.channels, width),
+                2 => tile::<2>(block, depth, panel, b, &consts, dst, w.channels, width),
+                _ => tile::<1>(block, depth, panel, b, &consts, dst, w.channels, width),
             }
         }
         m += take;
@@ -96,23 +94,21 @@ struct Consts {
     zp: V,
 }
 
-/// Pads a smaller tile to `ROWS` rows.
-trait MapRows {
-    fn map_rows(self) -> [[u8; PANEL]; ROWS];
-}
-
-impl<const R: usize> MapRows for [[u8; PANEL]; R] {
-    fn map_rows(self) -> [[u8; PANEL]; ROWS] {
-        let mut t = [[0u8; PANEL]; ROWS];
-        t[..R].copy_from_slice(&self);
-        t
-    }
-}
-
-/// R rows × 8 channels.
+/// R rows × 8 channels, written to `out` (rows `stride` apart, the first `width` channels).
 #[inline(always)]
-fn tile<const R: usize>(a: &[i16], depth: usize, panel: &[i16], bias: &[i32; PANEL], c: &Consts) -> [[u8; PANEL]; R] {
+#[allow(clippy::too_many_arguments)]
+fn tile<const R: usize>(
+    a: &[i16],
+    depth: usize,
+    panel: &[i16],
+    bias: &[i32; PANEL],
+    c: &Consts,
+    out: &mut [u8],
+    stride: usize,
+    width: usize,
+) {
     assert!(a.len() >= R * depth && panel.len() >= depth * PANEL);
+    assert!(width <= PANEL && out.len() >= (R - 1) * stride + width);
     let mut acc = [[simd::zero(); 2]; R];
     let (pa, pw) = (a.as_ptr(), panel.as_ptr());
     for kp in 0..depth / 2 {
@@ -130,11 +126,17 @@ fn tile<const R: usize>(a: &[i16], depth: usize, panel: &[i16], bias: &[i32; PAN
     }
     // SAFETY: `bias` has 8 int32 values = two vectors.
     let (b0, b1) = unsafe { (simd::load(bias.as_ptr() as *const i16), simd::load(bias.as_ptr().add(4) as *const i16)) };
-    acc.map(|[v0, v1]| {
+    for (r, [v0, v1]) in acc.into_iter().enumerate() {
         let q0 = simd::requant(simd::add(v0, b0), c.scale, c.lo, c.hi, c.zp);
         let q1 = simd::requant(simd::add(v1, b1), c.scale, c.lo, c.hi, c.zp);
-        simd::to_u8x8(q0, q1)
-    })
+        let row = &mut out[r * stride..];
+        if width == PANEL && row.len() >= PANEL {
+            // SAFETY: the row has at least 8 bytes from its start.
+            unsafe { simd::store_u8x8(row.as_mut_ptr(), q0, q1) };
+        } else {
+            row[..width].copy_from_slice(&simd::to_u8x8(q0, q1)[..width]);
+        }
+    }
 }
 
 /// The float product with bias and a clamp.

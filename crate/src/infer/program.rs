@@ -31,6 +31,26 @@ pub enum Kernel {
     Slice(Slice),
 }
 
+impl Kernel {
+    /// A short name for profiles: the kernel, and the window for convolutions.
+    pub fn describe(&self) -> String {
+        let window = |g: &super::conv::Geometry| format!(" {}×{}", g.kernel_h, g.kernel_w);
+        match self {
+            Kernel::QuantConv(k) => format!("QuantConv{}", window(&k.geometry)),
+            Kernel::FloatConv(k) => format!("FloatConv{}", window(&k.geometry)),
+            Kernel::QuantDepthwise(k) => format!("QuantDepthwise{}", window(&k.geometry)),
+            Kernel::FloatDepthwise(k) => format!("FloatDepthwise{}", window(&k.geometry)),
+            Kernel::QuantAdd(_) => "QuantAdd".into(),
+            Kernel::FloatAdd(_) => "FloatAdd".into(),
+            Kernel::AveragePool(_) => "AveragePool".into(),
+            Kernel::Resize(_) => "ResizeBilinear".into(),
+            Kernel::Concat(_) => "Concat".into(),
+            Kernel::ArgMax { .. } => "ArgMax".into(),
+            Kernel::Slice(_) => "Slice".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Step {
     pub op_index: usize,

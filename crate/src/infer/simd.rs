@@ -32,11 +32,16 @@ mod imp {
         i32x4_add(a, b)
     }
     /// int32 lanes → float, times `scale`, clamped, rounded half to even, plus `zp`.
+    ///
+    /// The rounding is XNNPACK's "magic bias": adding 1.5·2^23 to a float of magnitude below
+    /// 2^22 leaves the integer part, rounded half to even by the addition itself, in the low
+    /// mantissa bits (cheaper than `nearest` + `trunc_sat`, which V8 expands to many instructions).
     #[inline(always)]
     pub fn requant(acc: V, scale: V, lo: V, hi: V, zp: V) -> V {
+        const MAGIC: f32 = 12582912.0;
         let y = f32x4_mul(f32x4_convert_i32x4(acc), scale);
-        let y = f32x4_nearest(f32x4_min(f32x4_max(y, lo), hi));
-        i32x4_add(i32x4_trunc_sat_f32x4(y), zp)
+        let y = f32x4_add(f32x4_pmin(f32x4_pmax(y, lo), hi), f32x4_splat(MAGIC));
+        i32x4_add(i32x4_sub(y, i32x4_splat(MAGIC.to_bits() as i32)), zp)
     }
     #[inline(always)]
     pub fn splat_f32(x: f32) -> V {
@@ -50,6 +55,15 @@ mod imp {
     #[inline(always)]
     pub fn zip_hi_i16(a: V, b: V) -> V {
         i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(a, b)
+    }
+    /// Stores eight int32 lanes (already in 0..=255) as bytes.
+    ///
+    /// # Safety
+    /// `p` must point to 8 writable bytes.
+    #[inline(always)]
+    pub unsafe fn store_u8x8(p: *mut u8, a: V, b: V) {
+        let w = i16x8_narrow_i32x4(a, b);
+        v128_store64_lane::<0>(u8x16_narrow_i16x8(w, w), p as *mut u64);
     }
     /// Eight int32 lanes (already in 0..=255) as bytes.
     #[inline(always)]
@@ -108,6 +122,13 @@ mod imp {
     #[inline(always)]
     pub fn zip_hi_i16(a: V, b: V) -> V {
         unsafe { _mm_unpackhi_epi16(a, b) }
+    }
+    /// # Safety
+    /// `p` must point to 8 writable bytes.
+    #[inline(always)]
+    pub unsafe fn store_u8x8(p: *mut u8, a: V, b: V) {
+        let w = _mm_packs_epi32(a, b);
+        _mm_storel_epi64(p as *mut __m128i, _mm_packus_epi16(w, w));
     }
     #[inline(always)]
     pub fn to_u8x8(a: V, b: V) -> [u8; 8] {
@@ -170,6 +191,11 @@ mod imp {
     pub fn zip_hi_i16(a: V, b: V) -> V {
         let (a, b) = (halves(a), halves(b));
         join(std::array::from_fn(|i| if i % 2 == 0 { a[4 + i / 2] } else { b[4 + i / 2] }))
+    }
+    /// # Safety
+    /// `p` must point to 8 writable bytes.
+    pub unsafe fn store_u8x8(p: *mut u8, a: V, b: V) {
+        std::ptr::copy_nonoverlapping(to_u8x8(a, b).as_ptr(), p, 8);
     }
     pub fn to_u8x8(a: V, b: V) -> [u8; 8] {
         std::array::from_fn(|i| if i < 4 { a.0[i] } else { b.0[i - 4] }.clamp(0, 255) as u8)
