@@ -33,21 +33,21 @@ impl Concat {
 
     pub fn run_u8(&self, inputs: &[&[u8]], output: &mut Vec<u8>) {
         let out = self.output_params.expect("quantized concatenation has output parameters");
-        let inverse = 1.0 / out.scale;
-        let rescale: Vec<Option<(f32, f32)>> = self
-            .input_params
-            .iter()
-            .map(|p| {
-                let same = p.scale == out.scale && p.zero_point == out.zero_point;
-                let scale = p.scale * inverse;
-                (!same).then_some((scale, -(p.zero_point as f32) * scale))
-            })
-            .collect();
-        self.run(inputs, output, |i, x| match rescale[i] {
+        // Each input's requantization as a 256-entry table (same arithmetic, computed once).
+        let tables: Vec<Option<[u8; 256]>> = self.input_params.iter().map(|p| requant_table(*p, out)).collect();
+        self.run(inputs, output, |i, x| match &tables[i] {
             None => x,
-            Some((scale, bias)) => {
-                ((x as f32 * scale + bias).round() as i32 + out.zero_point).clamp(0, 255) as u8
-            }
+            Some(t) => t[x as usize],
         });
     }
+}
+
+/// `ConcatenationWithScaling`'s per-value mapping for one input, or `None` when it is a copy.
+fn requant_table(p: QParams, out: QParams) -> Option<[u8; 256]> {
+    if p.scale == out.scale && p.zero_point == out.zero_point {
+        return None;
+    }
+    let scale = p.scale * (1.0 / out.scale);
+    let bias = -(p.zero_point as f32) * scale;
+    Some(std::array::from_fn(|x| ((x as f32 * scale + bias).round() as i32 + out.zero_point).clamp(0, 255) as u8))
 }

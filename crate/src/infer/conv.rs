@@ -93,7 +93,9 @@ impl QuantConv {
         let depth = self.weights.depth;
         let centred = &mut scratch.centred;
         centred.clear();
-        if g.is_pointwise() {
+        if g.is_pointwise() && depth == g.input.c {
+            centred.extend(input.iter().map(|&x| x as i16 - zp));
+        } else if g.is_pointwise() {
             // One row per pixel, padded from input.c to `depth` with zeros.
             centred.resize(g.input.pixels() * depth, 0);
             for (row, px) in centred.chunks_exact_mut(depth).zip(input.chunks_exact(g.input.c)) {
