@@ -10,8 +10,12 @@
 use super::quant::Fp32Requant;
 use super::simd::{self, V};
 
-/// Rows of the output computed together (12 accumulators stay in 16 vector registers).
+/// Rows of the output computed together: 2·ROWS accumulators, two weight vectors and a broadcast
+/// must fit the vector registers (16 on x86_64; V8 keeps fewer of them for wasm code).
+#[cfg(not(target_arch = "wasm32"))]
 const ROWS: usize = 6;
+#[cfg(target_arch = "wasm32")]
+const ROWS: usize = 4;
 const PANEL: usize = 8;
 
 /// Weights in panels: for each group of 8 output channels, for each pair of `k`, the 8 channels'
