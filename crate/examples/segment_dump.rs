@@ -33,7 +33,6 @@ fn main() -> Result<(), String> {
         let data: Vec<u8> = match b {
             Buf::U8(v) => v.clone(),
             Buf::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            Buf::I32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Buf::Empty => continue,
         };
         std::fs::write(format!("{out}/{i}.bin"), data).map_err(|e| e.to_string())?;

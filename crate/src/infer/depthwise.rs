@@ -107,8 +107,8 @@ impl QuantDepthwise {
         // that reads the first tap again.
         let mut taps = [0usize; 26];
         let n = g.kernel_h * g.kernel_w;
-        for t in 0..n {
-            taps[t] = ((t / g.kernel_w) * g.dilation_h * cols + (t % g.kernel_w) * g.dilation_w) * cp;
+        for (t, offset) in taps.iter_mut().enumerate().take(n) {
+            *offset = ((t / g.kernel_w) * g.dilation_h * cols + (t % g.kernel_w) * g.dilation_w) * cp;
         }
         output.clear();
         output.resize(g.output.len(), 0);

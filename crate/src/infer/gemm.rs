@@ -31,8 +31,8 @@ pub struct PackedWeights {
 impl PackedWeights {
     /// Packs `channels` rows of `k` values each; `depth ≥ k` is the (even) activation row length.
     pub fn new(rows: &[i16], k: usize, depth: usize) -> PackedWeights {
-        assert!(depth % 2 == 0 && depth >= k);
-        let channels = if k == 0 { 0 } else { rows.len() / k };
+        assert!(depth.is_multiple_of(2) && depth >= k);
+        let channels = rows.len().checked_div(k).unwrap_or(0);
         let groups = channels.div_ceil(PANEL);
         let mut panels = vec![0i16; groups * depth * PANEL];
         for n in 0..channels {

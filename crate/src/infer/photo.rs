@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn constant_image_stays_constant() {
-        let src: Vec<u8> = std::iter::repeat([12u8, 200, 255]).take(37 * 23).flatten().collect();
+        let src: Vec<u8> = std::iter::repeat_n([12u8, 200, 255], 37 * 23).flatten().collect();
         for (nw, nh) in [(1, 1), (10, 50), (100, 7), (513, 513), (37, 5), (3, 23), (36, 22)] {
             let out = resize_bilinear_rgb(&src, 37, 23, nw, nh).unwrap();
             assert_eq!(out.len(), nw * nh * 3);

@@ -33,7 +33,7 @@ impl AveragePool {
                 });
                 let out = &mut output[(oy * g.output.w + ox) * c..][..c];
                 for (o, &a) in out.iter_mut().zip(&acc) {
-                    let mean = if count == 0 { 0 } else { ((a + count / 2) / count) as i32 };
+                    let mean = (a + count / 2).checked_div(count).unwrap_or(0) as i32;
                     *o = mean.clamp(self.act_min, self.act_max) as u8;
                 }
             }

@@ -43,14 +43,14 @@ fn taps(input: usize, output: usize, align_corners: bool, half_pixel: bool) -> V
 }
 
 /// XNNPACK's per-axis taps: source index clamped to the last row/column, the next one, and the
-/// fraction between them in Q11 (rounded half to even).
-fn q11_taps(input: usize, output: usize, align_corners: bool, half_pixel: bool) -> Vec<(usize, usize, i32)> {
+/// fraction between them in Q11 (rounded half to even). (uint8 with half-pixel centres is refused
+/// by `program.rs`: that mapping is not verified.)
+fn q11_taps(input: usize, output: usize, align_corners: bool) -> Vec<(usize, usize, i32)> {
     let s = if align_corners && output != 1 { (input - 1) as f32 / (output - 1) as f32 } else { input as f32 / output as f32 };
     let last = (input - 1) as f32;
     (0..output)
         .map(|o| {
-            let v = if half_pixel { (o as f32 + 0.5) * s - 0.5 } else { o as f32 * s };
-            let v = v.clamp(0.0, last);
+            let v = (o as f32 * s).min(last);
             let lo = v as usize;
             let hi = (lo + 1).min(input - 1);
             (lo, hi, ((v - lo as f32) * 2048.0).round_ties_even() as i32)
@@ -61,8 +61,8 @@ fn q11_taps(input: usize, output: usize, align_corners: bool, half_pixel: bool) 
 impl ResizeBilinear {
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let (inp, out) = (self.input, self.output);
-        let ys = q11_taps(inp.h, out.h, self.align_corners, self.half_pixel_centers);
-        let xs = q11_taps(inp.w, out.w, self.align_corners, self.half_pixel_centers);
+        let ys = q11_taps(inp.h, out.h, self.align_corners);
+        let xs = q11_taps(inp.w, out.w, self.align_corners);
         let c = inp.c;
         output.clear();
         output.resize(out.len(), 0);

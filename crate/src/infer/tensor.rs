@@ -9,7 +9,6 @@ pub enum Buf {
     Empty,
     U8(Vec<u8>),
     F32(Vec<f32>),
-    I32(Vec<i32>),
 }
 
 impl Buf {
@@ -36,6 +35,7 @@ pub struct Hwc {
 }
 
 impl Hwc {
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(self) -> usize {
         self.h * self.w * self.c
     }
