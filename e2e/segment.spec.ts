@@ -47,7 +47,7 @@ test("original and fixed DeepLab segment a photo exactly as the real interpreter
   await expect(page.locator("#segment-legend")).toContainText("person");
   await expect(page.locator("#segment-legend")).toContainText("background");
   await expect(page.locator("#segment-results figure[data-model=original] figcaption")).toContainText(/\d+ ms per run \(uint8/);
-  await page.screenshot({ path: "test-results/screenshots/segment.png", fullPage: true });
+  await page.locator("#segment").screenshot({ path: "test-results/screenshots/segment.png" });
 });
 
 test("the user's own photo, on a model that needs no fix", async ({ page }) => {

@@ -95,6 +95,7 @@ async function segment(photo: Photo, what: string): Promise<void> {
 function render(reply: Extract<SegmentReply, { type: "result" }>, what: string): void {
   const results = byId("segment-results");
   clear(results);
+  aspect = reply.photo.width / Math.max(1, reply.photo.height);
   const ok = reply.runs.filter((r): r is OkRun => r.ok);
   for (const run of reply.runs) results.append(run.ok ? mapFigure(run) : failedFigure(run));
   const [a, b] = ok;
@@ -121,8 +122,12 @@ function countSame(a: Uint8Array, b: Uint8Array): number {
   return n;
 }
 
+// The photo's proportions: maps are computed at the model's input size and shown stretched back.
+let aspect = 1;
+
 function canvasFor(run: OkRun, paint: (rgba: Uint8ClampedArray) => void): HTMLCanvasElement {
   const canvas = el("canvas", { width: String(run.width), height: String(run.height) });
+  canvas.style.aspectRatio = String(aspect);
   const ctx = canvas.getContext("2d");
   if (ctx) {
     const image = ctx.createImageData(run.width, run.height);
@@ -146,7 +151,7 @@ function mapFigure(run: OkRun): HTMLElement {
     }
   });
   canvas.setAttribute("aria-label", `${run.label} model's class map`);
-  const kind = run.quantized ? "uint8, TFLite's integer arithmetic" : "float32";
+  const kind = run.quantized ? "uint8, TFLite's integer arithmetic" : "float32, pixels scaled to [−1, 1]";
   const load = run.loadMs > 0 ? `, compiled in ${run.loadMs.toFixed(0)} ms` : "";
   const fig = el("figure", { class: "segment-map", "data-model": run.label.toLowerCase(), "data-run-ms": run.runMs.toFixed(1) },
     canvas, el("figcaption", {}, el("strong", {}, run.label), ` — ${run.runMs.toFixed(0)} ms per run (${kind}${load})`));
