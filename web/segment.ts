@@ -209,6 +209,13 @@ export function wireSegment(): void {
     button.addEventListener("click", () => void segment({ kind: "url", url: button.dataset.photo ?? "" }, button.textContent ?? "the photo"));
   }
   const file = byId<HTMLInputElement>("photo-file");
+  // The label is the visible button: Enter or Space on it opens the picker too.
+  file.parentElement?.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      file.click();
+    }
+  });
   file.addEventListener("change", () => {
     const f = file.files?.[0];
     if (f) void segment({ kind: "file", file: f }, f.name);

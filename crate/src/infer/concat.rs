@@ -2,7 +2,7 @@
 //! differ from the output's are requantized as `ConcatenationWithScaling` does (float scale and bias,
 //! rounded half away from zero); equal ones are copied.
 
-use super::tensor::QParams;
+use super::tensor::{sized, QParams};
 
 /// Concatenates along an axis: `outer` blocks, each the inputs' `inner` slices one after another.
 #[derive(Debug, Clone)]
@@ -18,8 +18,7 @@ pub struct Concat {
 impl Concat {
     pub fn run<T: Copy + Default>(&self, inputs: &[&[T]], output: &mut Vec<T>, convert: impl Fn(usize, T) -> T) {
         let total: usize = self.inner.iter().sum();
-        output.clear();
-        output.resize(self.outer * total, T::default());
+        sized(output, self.outer * total);
         let mut o = 0;
         for b in 0..self.outer {
             for (i, (src, &n)) in inputs.iter().zip(&self.inner).enumerate() {

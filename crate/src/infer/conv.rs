@@ -7,7 +7,7 @@
 
 use super::gemm;
 use super::quant::{Activation, Fp32Requant};
-use super::tensor::Hwc;
+use super::tensor::{sized, Hwc};
 
 /// Where each output pixel reads its input window.
 #[derive(Debug, Clone, Copy)]
@@ -107,8 +107,7 @@ impl QuantConv {
             let wide: Vec<i16> = input.iter().map(|&x| x as i16 - zp).collect();
             g.im2col(&wide, depth, 0, centred);
         }
-        output.clear();
-        output.resize(g.output.len(), 0);
+        sized(output, g.output.len());
         gemm::i16_requantize(centred, &self.weights, &gemm::Epilogue { bias: &self.bias, requant: self.requant }, output);
     }
 }
@@ -133,8 +132,7 @@ impl FloatConv {
             g.im2col(input, depth, 0.0, &mut scratch.float_cols);
             &scratch.float_cols
         };
-        output.clear();
-        output.resize(g.output.len(), 0.0);
+        sized(output, g.output.len());
         let (lo, hi) = self.activation.float_range();
         gemm::f32_bias_clamp(cols, &self.weights, depth, &self.bias, lo, hi, output);
     }

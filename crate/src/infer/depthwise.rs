@@ -5,6 +5,7 @@
 use super::conv::Geometry;
 use super::quant::{Activation, Fp32Requant};
 use super::simd;
+use super::tensor::sized;
 
 /// Channels handled per vector step (two int32 accumulators).
 const LANES: usize = 8;
@@ -110,8 +111,7 @@ impl QuantDepthwise {
         for (t, offset) in taps.iter_mut().enumerate().take(n) {
             *offset = ((t / g.kernel_w) * g.dilation_h * cols + (t % g.kernel_w) * g.dilation_w) * cp;
         }
-        output.clear();
-        output.resize(g.output.len(), 0);
+        sized(output, g.output.len());
         let cout = g.output.c;
         let px_step = g.stride_w * cp;
         for oy in 0..g.output.h {
@@ -156,8 +156,7 @@ impl QuantDepthwise {
         let (cin, cout) = (g.input.c, g.output.c);
         let zp = self.input_zero_point as i16;
         let centred: Vec<i16> = input.iter().map(|&x| x as i16 - zp).collect();
-        output.clear();
-        output.resize(g.output.len(), 0);
+        sized(output, g.output.len());
         let mut acc = vec![0i32; cout];
         let mut spread = vec![0i16; cout];
         for oy in 0..g.output.h {
@@ -203,8 +202,7 @@ impl FloatDepthwise {
         let g = &self.geometry;
         let (cin, cout) = (g.input.c, g.output.c);
         let (lo, hi) = self.activation.float_range();
-        output.clear();
-        output.resize(g.output.len(), 0.0);
+        sized(output, g.output.len());
         let mut acc = vec![0f32; cout];
         for oy in 0..g.output.h {
             for ox in 0..g.output.w {

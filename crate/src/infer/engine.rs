@@ -14,6 +14,7 @@ pub const FLOAT_INPUT_STD: f32 = 127.5;
 pub struct Segmenter {
     pub program: Program,
     scratch: Scratch,
+    pool: Pool,
     /// Milliseconds per step of the last run, when a clock is set.
     pub step_ms: Vec<f64>,
     /// A millisecond clock for `step_ms` (`std::time` does not exist in wasm, so the caller gives one).
@@ -56,7 +57,7 @@ impl Segmenter {
     pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
         let model = crate::model::read(bytes).map_err(|e| e.to_string())?;
         let program = compile(&model).map_err(|e| e.to_string())?;
-        Ok(Segmenter { program, scratch: Scratch::default(), step_ms: Vec::new(), clock: None })
+        Ok(Segmenter { program, scratch: Scratch::default(), pool: Pool::default(), step_ms: Vec::new(), clock: None })
     }
 
     /// (width, height) of the images the model takes.
@@ -101,7 +102,8 @@ impl Segmenter {
         self.step_ms.clear();
         for (s, step) in self.program.steps.iter().enumerate() {
             let started = self.clock.map(|now| now());
-            let out = run_step(step, &bufs, &mut self.scratch);
+            let size = self.program.sizes[step.output];
+            let out = run_step(step, &bufs, &mut self.scratch, &mut self.pool, size);
             if let (Some(now), Some(t0)) = (self.clock, started) {
                 self.step_ms.push(now() - t0);
             }
@@ -109,7 +111,7 @@ impl Segmenter {
             if !keep {
                 for &t in &step.inputs {
                     if self.program.last_use[t] == s {
-                        bufs[t] = Buf::Empty;
+                        self.pool.give(std::mem::take(&mut bufs[t]));
                     }
                 }
             }
@@ -129,59 +131,92 @@ impl Segmenter {
     }
 }
 
-fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch) -> Buf {
+/// Buffers of freed tensors, kept for later steps and runs: a buffer of the same length needs no
+/// allocation and no zero fill (the kernels overwrite every value).
+#[derive(Debug, Default)]
+struct Pool {
+    u8s: Vec<Vec<u8>>,
+    f32s: Vec<Vec<f32>>,
+}
+
+impl Pool {
+    fn give(&mut self, b: Buf) {
+        match b {
+            Buf::U8(v) => self.u8s.push(v),
+            Buf::F32(v) => self.f32s.push(v),
+            Buf::Empty => {}
+        }
+    }
+
+    fn u8(&mut self, n: usize) -> Vec<u8> {
+        take_fitting(&mut self.u8s, n)
+    }
+
+    fn f32(&mut self, n: usize) -> Vec<f32> {
+        take_fitting(&mut self.f32s, n)
+    }
+}
+
+/// A buffer of exactly `n` values if there is one, else the roomiest, else a new one.
+fn take_fitting<T>(list: &mut Vec<Vec<T>>, n: usize) -> Vec<T> {
+    let exact = list.iter().position(|v| v.len() == n);
+    let pick = exact.or_else(|| (0..list.len()).max_by_key(|&i| list[i].capacity()));
+    pick.map(|i| list.swap_remove(i)).unwrap_or_default()
+}
+
+fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, size: usize) -> Buf {
     let input = |i: usize| &bufs[step.inputs[i]];
     match &step.kernel {
         Kernel::QuantConv(k) => {
-            let mut out = Vec::new();
+            let mut out = pool.u8(size);
             k.run(input(0).u8(), &mut out, scratch);
             Buf::U8(out)
         }
         Kernel::FloatConv(k) => {
-            let mut out = Vec::new();
+            let mut out = pool.f32(size);
             k.run(input(0).f32(), &mut out, scratch);
             Buf::F32(out)
         }
         Kernel::QuantDepthwise(k) => {
-            let mut out = Vec::new();
+            let mut out = pool.u8(size);
             k.run(input(0).u8(), &mut out);
             Buf::U8(out)
         }
         Kernel::FloatDepthwise(k) => {
-            let mut out = Vec::new();
+            let mut out = pool.f32(size);
             k.run(input(0).f32(), &mut out);
             Buf::F32(out)
         }
         Kernel::QuantAdd(k) => {
-            let mut out = Vec::new();
+            let mut out = pool.u8(size);
             k.run(input(0).u8(), input(1).u8(), &mut out);
             Buf::U8(out)
         }
         Kernel::FloatAdd(act) => {
-            let mut out = Vec::new();
+            let mut out = pool.f32(size);
             super::add::float_add(input(0).f32(), input(1).f32(), *act, &mut out);
             Buf::F32(out)
         }
         Kernel::AveragePool(k) => match input(0) {
             Buf::U8(x) => {
-                let mut out = Vec::new();
+                let mut out = pool.u8(size);
                 k.run_u8(x, &mut out);
                 Buf::U8(out)
             }
             x => {
-                let mut out = Vec::new();
+                let mut out = pool.f32(size);
                 k.run_f32(x.f32(), &mut out);
                 Buf::F32(out)
             }
         },
         Kernel::Resize(k) => match input(0) {
             Buf::U8(x) => {
-                let mut out = Vec::new();
+                let mut out = pool.u8(size);
                 k.run_u8(x, &mut out);
                 Buf::U8(out)
             }
             x => {
-                let mut out = Vec::new();
+                let mut out = pool.f32(size);
                 k.run_f32(x.f32(), &mut out);
                 Buf::F32(out)
             }
@@ -189,25 +224,25 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch) -> Buf {
         Kernel::Concat(k) => match input(0) {
             Buf::U8(_) => {
                 let parts: Vec<&[u8]> = (0..step.inputs.len()).map(|i| input(i).u8()).collect();
-                let mut out = Vec::new();
+                let mut out = pool.u8(size);
                 k.run_u8(&parts, &mut out);
                 Buf::U8(out)
             }
             _ => {
                 let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
-                let mut out = Vec::new();
+                let mut out = pool.f32(size);
                 k.run(&parts, &mut out, |_, v| v);
                 Buf::F32(out)
             }
         },
         Kernel::Slice(k) => match input(0) {
             Buf::U8(x) => {
-                let mut out = Vec::new();
+                let mut out = pool.u8(size);
                 k.run(x, &mut out);
                 Buf::U8(out)
             }
             x => {
-                let mut out = Vec::new();
+                let mut out = pool.f32(size);
                 k.run(x.f32(), &mut out);
                 Buf::F32(out)
             }

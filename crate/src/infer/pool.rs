@@ -4,6 +4,7 @@
 
 use super::conv::Geometry;
 use super::quant::Activation;
+use super::tensor::sized;
 
 #[derive(Debug, Clone)]
 pub struct AveragePool {
@@ -18,8 +19,7 @@ impl AveragePool {
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let g = &self.geometry;
         let c = g.input.c;
-        output.clear();
-        output.resize(g.output.len(), 0);
+        sized(output, g.output.len());
         let mut acc = vec![0u32; c];
         for oy in 0..g.output.h {
             for ox in 0..g.output.w {
@@ -44,8 +44,7 @@ impl AveragePool {
         let g = &self.geometry;
         let c = g.input.c;
         let (lo, hi) = self.activation.float_range();
-        output.clear();
-        output.resize(g.output.len(), 0.0);
+        sized(output, g.output.len());
         let mut acc = vec![0f32; c];
         for oy in 0..g.output.h {
             for ox in 0..g.output.w {

@@ -82,6 +82,8 @@ pub struct Program {
     pub output_element: Element,
     /// For each tensor, the index of the last step that reads it (graph outputs: never freed).
     pub last_use: Vec<usize>,
+    /// For each tensor, its number of values.
+    pub sizes: Vec<usize>,
 }
 
 /// Why a model cannot run, one line per problem, each naming the operator.
@@ -172,6 +174,7 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         output_is_classes,
         output_element,
         last_use,
+        sizes: sg.tensors.iter().map(|t| t.shape.iter().map(|&d| d.max(0) as usize).product()).collect(),
     })
 }
 

@@ -3,7 +3,7 @@
 //! blending, round half up. float32 follows TFLite's `ResizeBilinearGenericSmallChannel`
 //! (`tflite/kernels/internal/optimized/resize_bilinear.h`): float coordinates and weights.
 
-use super::tensor::Hwc;
+use super::tensor::{sized, Hwc};
 
 #[derive(Debug, Clone)]
 pub struct ResizeBilinear {
@@ -64,8 +64,7 @@ impl ResizeBilinear {
         let ys = q11_taps(inp.h, out.h, self.align_corners);
         let xs = q11_taps(inp.w, out.w, self.align_corners);
         let c = inp.c;
-        output.clear();
-        output.resize(out.len(), 0);
+        sized(output, out.len());
         let mut o = 0;
         for &(y0, y1, ay) in &ys {
             for &(x0, x1, ax) in &xs {
@@ -92,8 +91,7 @@ impl ResizeBilinear {
         let ys = taps(inp.h, out.h, self.align_corners, self.half_pixel_centers);
         let xs = taps(inp.w, out.w, self.align_corners, self.half_pixel_centers);
         let c = inp.c;
-        output.clear();
-        output.resize(out.len(), T::default());
+        sized(output, out.len());
         let mut o = 0;
         for y in &ys {
             let fy = y.frac;

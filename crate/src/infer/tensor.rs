@@ -26,6 +26,15 @@ impl Buf {
     }
 }
 
+/// Makes `v` exactly `n` values long for a kernel that overwrites all of them: a recycled buffer of
+/// the right length is used as is (no zero fill).
+pub fn sized<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
+    if v.len() != n {
+        v.clear();
+        v.resize(n, T::default());
+    }
+}
+
 /// An NHWC shape with batch 1 (lower ranks are padded on the left).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hwc {
