@@ -123,19 +123,18 @@ impl QuantDepthwise {
                 // window (see `bordered`) and each read is 8 values from a channel block start;
                 // `bias` has `cp` values.
                 unsafe {
-                    let w: [[simd::V; 2]; PAIRS] =
-                        std::array::from_fn(|k| [simd::load(ws.as_ptr().add(k * 16)), simd::load(ws.as_ptr().add(k * 16 + 8))]);
+                    let wp = ws.as_ptr();
                     let b0 = simd::load(bias.as_ptr().add(c0) as *const i16);
                     let b1 = simd::load(bias.as_ptr().add(c0 + 4) as *const i16);
                     let base = b.as_ptr().add(row_origin + c0);
                     for ox in 0..g.output.w {
                         let at = base.add(ox * px_step);
                         let (mut a0, mut a1) = (b0, b1);
-                        for (k, wk) in w.iter().enumerate() {
+                        for k in 0..PAIRS {
                             let x0 = simd::load(at.add(taps[2 * k]));
                             let x1 = simd::load(at.add(taps[2 * k + 1]));
-                            a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), wk[0]));
-                            a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), wk[1]));
+                            a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), simd::load(wp.add(k * 16))));
+                            a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), simd::load(wp.add(k * 16 + 8))));
                         }
                         let (q0, q1) = (simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp));
                         let dst = (oy * g.output.w + ox) * cout + c0;
