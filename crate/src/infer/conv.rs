@@ -116,8 +116,9 @@ impl QuantConv {
 #[derive(Debug, Clone)]
 pub struct FloatConv {
     pub geometry: Geometry,
-    /// `output.c` rows of kernel_h · kernel_w · input.c weights (TFLite's OHWI order).
-    pub weights: Vec<f32>,
+    /// The weights (TFLite's OHWI order, one row of kernel_h · kernel_w · input.c per output
+    /// channel) packed for the matrix product.
+    pub weights: gemm::PackedF32,
     pub bias: Vec<f32>,
     pub activation: Activation,
 }
@@ -134,7 +135,7 @@ impl FloatConv {
         };
         sized(output, g.output.len());
         let (lo, hi) = self.activation.float_range();
-        gemm::f32_bias_clamp(cols, &self.weights, depth, &self.bias, lo, hi, output);
+        gemm::f32_bias_clamp(cols, &self.weights, &self.bias, lo, hi, output);
     }
 }
 

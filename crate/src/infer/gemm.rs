@@ -143,25 +143,106 @@ fn tile<const R: usize>(
     }
 }
 
-/// The float product with bias and a clamp.
-pub fn f32_bias_clamp(a: &[f32], b: &[f32], depth: usize, bias: &[f32], lo: f32, hi: f32, out: &mut [f32]) {
-    let cols = b.len() / depth;
-    for (arow, orow) in a.chunks_exact(depth).zip(out.chunks_exact_mut(cols)) {
-        for ((o, brow), &bias) in orow.iter_mut().zip(b.chunks_exact(depth)).zip(bias) {
-            *o = (dot_f32(arow, brow) + bias).clamp(lo, hi);
+/// Float weights in panels of 8 output channels: for each `k`, the 8 channels' weights.
+#[derive(Debug, Clone)]
+pub struct PackedF32 {
+    panels: Vec<f32>,
+    pub depth: usize,
+    pub channels: usize,
+}
+
+impl PackedF32 {
+    /// Packs `channels` rows of `depth` weights each.
+    pub fn new(rows: &[f32], depth: usize) -> PackedF32 {
+        let channels = rows.len().checked_div(depth).unwrap_or(0);
+        let mut panels = vec![0f32; channels.div_ceil(PANEL) * depth * PANEL];
+        for n in 0..channels {
+            for k in 0..depth {
+                panels[(n / PANEL) * depth * PANEL + k * PANEL + n % PANEL] = rows[n * depth + k];
+            }
         }
+        PackedF32 { panels, depth, channels }
     }
 }
 
-/// A dot product with eight partial sums, so it vectorizes.
-fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
+/// The float product with bias and a clamp; `a` holds rows of `w.depth` values.
+pub fn f32_bias_clamp(a: &[f32], w: &PackedF32, bias: &[f32], lo: f32, hi: f32, out: &mut [f32]) {
+    let depth = w.depth;
+    let rows = a.len().checked_div(depth).unwrap_or(0);
+    assert!(out.len() == rows * w.channels && bias.len() == w.channels);
+    let groups = w.channels.div_ceil(PANEL);
+    let mut padded_bias = vec![0f32; groups * PANEL];
+    padded_bias[..w.channels].copy_from_slice(bias);
+    let (lo, hi) = (simd::splat_f32(lo), simd::splat_f32(hi));
+    let mut m = 0;
+    while m < rows {
+        let take = ROWS.min(rows - m);
+        let block = &a[m * depth..(m + take) * depth];
+        for g in 0..groups {
+            let panel = &w.panels[g * depth * PANEL..(g + 1) * depth * PANEL];
+            let n0 = g * PANEL;
+            let width = PANEL.min(w.channels - n0);
+            let b = &padded_bias[n0..n0 + PANEL];
+            let dst = &mut out[m * w.channels + n0..];
+            let f = FloatTile { depth, panel, bias: b, lo, hi, stride: w.channels, width };
+            match take {
+                6 => f.run::<6>(block, dst),
+                5 => f.run::<5>(block, dst),
+                4 => f.run::<4>(block, dst),
+                3 => f.run::<3>(block, dst),
+                2 => f.run::<2>(block, dst),
+                _ => f.run::<1>(block, dst),
+            }
+        }
+        m += take;
+    }
+}
+
+struct FloatTile<'a> {
+    depth: usize,
+    panel: &'a [f32],
+    bias: &'a [f32],
+    lo: V,
+    hi: V,
+    stride: usize,
+    width: usize,
+}
+
+impl FloatTile<'_> {
+    /// R rows × 8 channels.
+    #[inline(always)]
+    fn run<const R: usize>(&self, a: &[f32], out: &mut [f32]) {
+        let depth = self.depth;
+        assert!(a.len() >= R * depth && self.panel.len() >= depth * PANEL && self.bias.len() >= PANEL);
+        assert!(self.width <= PANEL && out.len() >= (R - 1) * self.stride + self.width);
+        let (pa, pw) = (a.as_ptr(), self.panel.as_ptr());
+        // SAFETY: bias holds 8 floats; panel row k is 8 floats at k·8 < depth·8; row r's value k is
+        // at r·depth + k < R·depth ≤ a.len().
+        unsafe {
+            let (b0, b1) = (simd::load_f32(self.bias.as_ptr()), simd::load_f32(self.bias.as_ptr().add(4)));
+            let mut acc = [[b0, b1]; R];
+            for k in 0..depth {
+                let w0 = simd::load_f32(pw.add(k * PANEL));
+                let w1 = simd::load_f32(pw.add(k * PANEL + 4));
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let x = simd::splat_f32(*pa.add(r * depth + k));
+                    acc[0] = simd::mul_add_f32(acc[0], x, w0);
+                    acc[1] = simd::mul_add_f32(acc[1], x, w1);
+                }
+            }
+            for (r, [v0, v1]) in acc.into_iter().enumerate() {
+                let row = &mut out[r * self.stride..];
+                let (q0, q1) = (simd::clamp_f32(v0, self.lo, self.hi), simd::clamp_f32(v1, self.lo, self.hi));
+                if self.width == PANEL && row.len() >= PANEL {
+                    simd::store_f32(row.as_mut_ptr(), q0);
+                    simd::store_f32(row.as_mut_ptr().add(4), q1);
+                } else {
+                    let mut tmp = [0f32; PANEL];
+                    simd::store_f32(tmp.as_mut_ptr(), q0);
+                    simd::store_f32(tmp.as_mut_ptr().add(4), q1);
+                    row[..self.width].copy_from_slice(&tmp[..self.width]);
+                }
+            }
         }
     }
-    acc.iter().sum::<f32>() + tail
 }

@@ -5,7 +5,7 @@ use tflite_schema::tflite as fb;
 use super::add::QuantAdd;
 use super::concat::Concat;
 use super::conv::{same_or_valid, FloatConv, Geometry, QuantConv};
-use super::gemm::PackedWeights;
+use super::gemm::{PackedF32, PackedWeights};
 use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
@@ -410,7 +410,7 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
         }
         _ => Kernel::FloatConv(FloatConv {
             geometry,
-            weights: floats(&w.filter_bytes),
+            weights: PackedF32::new(&floats(&w.filter_bytes), kh * kw * input.c),
             bias: bias_f32(&w, output.c)?,
             activation: act,
         }),

@@ -47,6 +47,31 @@ mod imp {
     pub fn splat_f32(x: f32) -> V {
         f32x4_splat(x)
     }
+    /// # Safety
+    /// `p` must point to 4 readable floats.
+    #[inline(always)]
+    pub unsafe fn load_f32(p: *const f32) -> V {
+        v128_load(p as *const v128)
+    }
+    /// # Safety
+    /// `p` must point to 4 writable floats.
+    #[inline(always)]
+    pub unsafe fn store_f32(p: *mut f32, v: V) {
+        v128_store(p as *mut v128, v)
+    }
+    /// `acc + a·b` in float lanes (a multiply, then an add).
+    #[inline(always)]
+    pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
+        f32x4_add(acc, f32x4_mul(a, b))
+    }
+    #[inline(always)]
+    pub fn add_f32(a: V, b: V) -> V {
+        f32x4_add(a, b)
+    }
+    #[inline(always)]
+    pub fn clamp_f32(v: V, lo: V, hi: V) -> V {
+        f32x4_pmin(f32x4_pmax(v, lo), hi)
+    }
     /// Interleaves the low (`lo`) or high four int16 lanes of `a` and `b`: a0 b0 a1 b1 …
     #[inline(always)]
     pub fn zip_lo_i16(a: V, b: V) -> V {
@@ -115,6 +140,33 @@ mod imp {
     pub fn splat_f32(x: f32) -> V {
         unsafe { _mm_castps_si128(_mm_set1_ps(x)) }
     }
+    /// # Safety
+    /// `p` must point to 4 readable floats.
+    #[inline(always)]
+    pub unsafe fn load_f32(p: *const f32) -> V {
+        _mm_castps_si128(_mm_loadu_ps(p))
+    }
+    /// # Safety
+    /// `p` must point to 4 writable floats.
+    #[inline(always)]
+    pub unsafe fn store_f32(p: *mut f32, v: V) {
+        _mm_storeu_ps(p, _mm_castsi128_ps(v))
+    }
+    #[inline(always)]
+    pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
+        unsafe { _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(acc), _mm_mul_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b)))) }
+    }
+    #[inline(always)]
+    pub fn add_f32(a: V, b: V) -> V {
+        unsafe { _mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b))) }
+    }
+    #[inline(always)]
+    pub fn clamp_f32(v: V, lo: V, hi: V) -> V {
+        unsafe {
+            let f = |x: V| _mm_castsi128_ps(x);
+            _mm_castps_si128(_mm_min_ps(_mm_max_ps(f(v), f(lo)), f(hi)))
+        }
+    }
     #[inline(always)]
     pub fn zip_lo_i16(a: V, b: V) -> V {
         unsafe { _mm_unpacklo_epi16(a, b) }
@@ -177,6 +229,36 @@ mod imp {
     }
     pub fn splat_f32(x: f32) -> V {
         V([x.to_bits() as i32; 4])
+    }
+    fn f(v: V) -> [f32; 4] {
+        v.0.map(|x| f32::from_bits(x as u32))
+    }
+    fn v(x: [f32; 4]) -> V {
+        V(x.map(|y| y.to_bits() as i32))
+    }
+    /// # Safety
+    /// `p` must point to 4 readable floats.
+    pub unsafe fn load_f32(p: *const f32) -> V {
+        v(std::array::from_fn(|i| *p.add(i)))
+    }
+    /// # Safety
+    /// `p` must point to 4 writable floats.
+    pub unsafe fn store_f32(p: *mut f32, x: V) {
+        for (i, y) in f(x).into_iter().enumerate() {
+            *p.add(i) = y;
+        }
+    }
+    pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
+        let (acc, a, b) = (f(acc), f(a), f(b));
+        v(std::array::from_fn(|i| acc[i] + a[i] * b[i]))
+    }
+    pub fn add_f32(a: V, b: V) -> V {
+        let (a, b) = (f(a), f(b));
+        v(std::array::from_fn(|i| a[i] + b[i]))
+    }
+    pub fn clamp_f32(x: V, lo: V, hi: V) -> V {
+        let (x, lo, hi) = (f(x), f(lo), f(hi));
+        v(std::array::from_fn(|i| x[i].max(lo[i]).min(hi[i])))
     }
     fn halves(v: V) -> [i16; 8] {
         std::array::from_fn(|i| (v.0[i / 2] >> (16 * (i % 2))) as i16)
