@@ -7,6 +7,7 @@ use delegate_doctor::infer::tensor::Buf;
 use delegate_doctor::infer::Segmenter;
 use delegate_doctor::model::{BuiltinOperator as Op, TensorType as T};
 use delegate_doctor::opts;
+use tflite_schema::tflite::{ActivationFunctionType as Activation, Padding};
 
 const PASCAL_257: &str = "deeplabv3_mnv2_pascal_257_os16_quant.tflite";
 
@@ -181,4 +182,100 @@ fn a_float_conv_and_argmax_give_the_hand_computed_classes() {
     // A wrong-length input names the expected size (2×2 RGB = 12 bytes).
     let e = seg.run(&PIXELS[..9]).unwrap_err();
     assert!(e.contains("9 bytes") && e.contains("2×2") && e.contains("needs 12"), "{e}");
+}
+
+/// A small uint8 DeepLab-like graph: 3×3 stride-2 conv, depthwise, residual add, global pool,
+/// resize (align_corners), concatenation, 1×1 conv to 4 classes, ARG_MAX.
+fn tiny_quant_deeplab() -> Vec<u8> {
+    let q = |name: &str, shape: &[i32], scale: f32, zp: i64| tensor(name, T::UINT8, shape).quant(scale, zp);
+    let w = |name: &str, shape: &[i32]| {
+        let n: i32 = shape.iter().product();
+        let values: Vec<u8> = (0..n).map(|i| (i * 37 % 251) as u8).collect();
+        delegate_doctor::builder::const_u8(name, shape, &values).quant(0.01, 120)
+    };
+    let bias = |name: &str, n: i32| {
+        let values: Vec<i32> = (0..n).map(|i| i * 13 - 40).collect();
+        const_i32(name, &[n], &values).quant(0.0001, 0)
+    };
+    let mut b = ModelBuilder::new();
+    let x = b.input(q("image", &[1, 16, 16, 3], 1.0 / 128.0, 128));
+    let (w1, b1) = (b.add(w("w1", &[8, 3, 3, 3])), b.add(bias("b1", 8)));
+    let c1 = b.add(q("c1", &[1, 8, 8, 8], 0.05, 0));
+    b.op(Op::CONV_2D, &[x, w1, b1], &[c1]).options(opts!(Conv2DOptions {
+        padding: Padding::SAME, stride_w: 2, stride_h: 2, dilation_w_factor: 1,
+        dilation_h_factor: 1, fused_activation_function: Activation::RELU6
+    }));
+    let (w2, b2) = (b.add(w("w2", &[1, 3, 3, 8])), b.add(bias("b2", 8)));
+    let d1 = b.add(q("d1", &[1, 8, 8, 8], 0.04, 3));
+    b.op(Op::DEPTHWISE_CONV_2D, &[c1, w2, b2], &[d1]).options(opts!(DepthwiseConv2DOptions {
+        padding: Padding::SAME, stride_w: 1, stride_h: 1, depth_multiplier: 1,
+        dilation_w_factor: 2, dilation_h_factor: 2
+    }));
+    let a1 = b.add(q("a1", &[1, 8, 8, 8], 0.06, 10));
+    b.op(Op::ADD, &[c1, d1], &[a1]).options(opts!(AddOptions {}));
+    let p1 = b.add(q("p1", &[1, 1, 1, 8], 0.06, 10));
+    b.op(Op::AVERAGE_POOL_2D, &[a1], &[p1]).options(opts!(Pool2DOptions {
+        padding: Padding::VALID, stride_w: 1, stride_h: 1, filter_width: 8, filter_height: 8
+    }));
+    let size = b.add(const_i32("size", &[2], &[8, 8]));
+    let r1 = b.add(q("r1", &[1, 8, 8, 8], 0.06, 10));
+    b.op(Op::RESIZE_BILINEAR, &[p1, size], &[r1]).options(opts!(ResizeBilinearOptions { align_corners: true }));
+    let cat = b.add(q("cat", &[1, 8, 8, 16], 0.07, 5));
+    b.op(Op::CONCATENATION, &[a1, r1], &[cat]).options(opts!(ConcatenationOptions { axis: 3 }));
+    let (w3, b3) = (b.add(w("w3", &[4, 1, 1, 16])), b.add(bias("b3", 4)));
+    let logits = b.add(q("logits", &[1, 8, 8, 4], 0.1, 128));
+    b.op(Op::CONV_2D, &[cat, w3, b3], &[logits]).options(opts!(Conv2DOptions {
+        padding: Padding::SAME, stride_w: 1, stride_h: 1, dilation_w_factor: 1,
+        dilation_h_factor: 1
+    }));
+    let axis = b.add(const_i32("axis", &[1], &[3]));
+    let classes = b.add(tensor("classes", T::INT32, &[1, 8, 8]));
+    b.op(Op::ARG_MAX, &[logits, axis], &[classes]).options(opts!(ArgMaxOptions { output_type: T::INT32 }));
+    b.output(classes);
+    b.finish()
+}
+
+/// Every byte of a model is untrusted: thousands of corrupted copies of a runnable model either fail
+/// to compile with a message or run to a class map of the declared size — never a panic.
+#[test]
+fn corrupted_models_never_panic_the_engine() {
+    let good = tiny_quant_deeplab();
+    let mut seg = Segmenter::new(&good).expect("the tiny model compiles");
+    assert_eq!(seg.run(&vec![90u8; 16 * 16 * 3]).expect("runs").classes.len(), 64);
+    let mut state = 0x9e3779b97f4a7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut compiled, mut refused) = (0, 0);
+    for _ in 0..3000 {
+        let mut bytes = good.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] = next() as u8;
+        }
+        let outcome = std::panic::catch_unwind(|| match Segmenter::new(&bytes) {
+            Ok(mut s) => {
+                let (w, h) = s.input_size();
+                let map = s.run(&vec![77u8; w * h * 3]).map(|m| (m.width * m.height, m.classes.len()));
+                Some(map)
+            }
+            Err(e) => {
+                assert!(!e.is_empty());
+                None
+            }
+        });
+        match outcome {
+            Ok(Some(Ok((pixels, len)))) => {
+                assert_eq!(pixels, len, "a class map's size must match its declared shape");
+                compiled += 1;
+            }
+            Ok(Some(Err(e))) => panic!("a compiled model failed to run: {e}"),
+            Ok(None) => refused += 1,
+            Err(_) => panic!("the engine panicked on a corrupted model"),
+        }
+    }
+    assert!(compiled > 100 && refused > 100, "compiled {compiled}, refused {refused}");
 }

@@ -31,7 +31,7 @@ impl Concat {
     }
 
     pub fn run_u8(&self, inputs: &[&[u8]], output: &mut Vec<u8>) {
-        let out = self.output_params.expect("quantized concatenation has output parameters");
+        let out = self.output_params.expect("uint8 concatenation has output parameters"); // ok: set by program::concat
         // Each input's requantization as a 256-entry table (same arithmetic, computed once).
         let tables: Vec<Option<[u8; 256]>> = self.input_params.iter().map(|p| requant_table(*p, out)).collect();
         self.run(inputs, output, |i, x| match &tables[i] {

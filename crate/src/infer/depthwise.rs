@@ -173,7 +173,7 @@ impl QuantDepthwise {
                     };
                     let ws = &self.weights[tap * cout..][..cout];
                     for ((a, &x), &w) in acc.iter_mut().zip(xs).zip(ws) {
-                        *a += x as i32 * w as i32;
+                        *a = a.wrapping_add(x as i32 * w as i32);
                     }
                 });
                 let out = &mut output[(oy * g.output.w + ox) * cout..][..cout];

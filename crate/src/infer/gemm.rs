@@ -76,7 +76,7 @@ pub fn i16_requantize(a: &[i16], w: &PackedWeights, epi: &Epilogue, out: &mut [u
             let panel = &w.panels[g * depth * PANEL..(g + 1) * depth * PANEL];
             let n0 = g * PANEL;
             let width = PANEL.min(w.channels - n0);
-            let b: &[i32; PANEL] = bias[n0..n0 + PANEL].try_into().expect("8 biases");
+            let b: &[i32; PANEL] = bias[n0..n0 + PANEL].try_into().expect("8 biases"); // ok: bias has groups·8 values
             let dst = &mut out[m * w.channels + n0..];
             match take {
                 6 => tile::<6>(block, depth, panel, b, &consts, dst, w.channels, width),

@@ -20,15 +20,15 @@ impl AveragePool {
         let g = &self.geometry;
         let c = g.input.c;
         sized(output, g.output.len());
-        let mut acc = vec![0u32; c];
+        let mut acc = vec![0u64; c];
         for oy in 0..g.output.h {
             for ox in 0..g.output.w {
                 acc.fill(0);
-                let mut count = 0u32;
+                let mut count = 0u64;
                 g.for_each_tap(oy, ox, |_, iy, ix| {
                     count += 1;
                     for (a, &x) in acc.iter_mut().zip(&input[(iy * g.input.w + ix) * c..][..c]) {
-                        *a += x as u32;
+                        *a += x as u64;
                     }
                 });
                 let out = &mut output[(oy * g.output.w + ox) * c..][..c];

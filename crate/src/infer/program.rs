@@ -98,6 +98,10 @@ impl std::fmt::Display for Unsupported {
 
 type Res<T> = Result<T, String>;
 
+/// Bytes all computed tensors may take together (counted as float32): beyond it a browser tab
+/// would run out of memory, so the model is refused up front.
+const MEMORY_LIMIT: u128 = 2_000_000_000;
+
 pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
     let (input, output) = match (sg.inputs.as_slice(), sg.outputs.as_slice()) {
@@ -151,6 +155,10 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         problems.push(format!("output: {e}"));
         Hwc { h: 0, w: 0, c: 0 }
     });
+    let bytes: u128 = sg.tensors.iter().filter(|t| !t.is_const()).map(|t| t.shape.iter().map(|&d| d.max(0) as u128).product::<u128>() * 4).sum();
+    if bytes > MEMORY_LIMIT {
+        problems.push(format!("its tensors need {:.1} GB; the in-page engine is limited to {} GB", bytes as f64 / 1e9, MEMORY_LIMIT / 1_000_000_000));
+    }
     if !problems.is_empty() {
         return Err(Unsupported(problems));
     }
@@ -214,8 +222,12 @@ fn element(t: &Tensor) -> Res<Element> {
 
 fn params(t: &Tensor) -> Res<QParams> {
     match &t.quantization {
-        Some(q) if q.scale.len() == 1 && q.zero_point.len() == 1 && q.scale[0] > 0.0 => {
-            Ok(QParams { scale: q.scale[0], zero_point: q.zero_point[0] as i32 })
+        Some(q) if q.scale.len() == 1 && q.zero_point.len() == 1 => {
+            let (scale, zero_point) = (q.scale[0], q.zero_point[0]);
+            if !(scale.is_normal() && scale > 0.0 && (0..=255).contains(&zero_point)) {
+                return Err(format!("tensor \"{}\" has scale {scale} and zero point {zero_point}; uint8 needs a positive scale and a zero point in 0..=255", t.name));
+            }
+            Ok(QParams { scale, zero_point: zero_point as i32 })
         }
         _ => Err(format!("tensor \"{}\" needs one scale and zero point (per-channel quantization is not supported yet)", t.name)),
     }
@@ -260,8 +272,8 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> 
         (Op::DEPTHWISE_CONV_2D, O::DepthwiseConv2DOptions(o)) => depthwise(model, sg, op, o),
         (Op::ADD, O::AddOptions(o)) => add(sg, op, o.fused_activation_function),
         (Op::AVERAGE_POOL_2D, O::Pool2DOptions(o)) => average_pool(sg, op, o),
-        (Op::RESIZE_BILINEAR, O::ResizeBilinearOptions(o)) => resize(sg, op, o.align_corners, o.half_pixel_centers),
-        (Op::RESIZE_BILINEAR, O::NONE) => resize(sg, op, false, false),
+        (Op::RESIZE_BILINEAR, O::ResizeBilinearOptions(o)) => resize(model, sg, op, o.align_corners, o.half_pixel_centers),
+        (Op::RESIZE_BILINEAR, O::NONE) => resize(model, sg, op, false, false),
         (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
         (Op::ARG_MAX, _) => argmax(model, sg, op),
         (Op::SLICE, _) => slice(model, sg, op, classes),
@@ -330,6 +342,14 @@ fn ints(bytes: &[u8]) -> Vec<i32> {
     bytes.chunks_exact(4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
+/// A window of `taps` products of uint8 values must not overflow the int32 accumulator.
+fn accumulation_fits(taps: usize) -> Res<()> {
+    if taps > 30_000 {
+        return Err(format!("{taps} products per output would overflow int32 accumulators"));
+    }
+    Ok(())
+}
+
 /// Filter, optional bias, and quantization for CONV_2D and DEPTHWISE_CONV_2D.
 struct Weights {
     filter: Tensor,
@@ -394,6 +414,7 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
         same: o.padding == fb::Padding::SAME,
     })?;
     let act = activation(o.fused_activation_function)?;
+    accumulation_fits(kh * kw * input.c)?;
     let w = weights(model, sg, op, output.c * kh * kw * input.c)?;
     let kernel = match elem {
         Element::U8 => {
@@ -442,6 +463,7 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
         same: o.padding == fb::Padding::SAME,
     })?;
     let act = activation(o.fused_activation_function)?;
+    accumulation_fits(kh * kw)?;
     let w = weights(model, sg, op, kh * kw * output.c)?;
     let kernel = match elem {
         Element::U8 => {
@@ -481,7 +503,14 @@ fn add(sg: &Subgraph, op: &Operator, act: fb::ActivationFunctionType) -> Res<(Ke
         Element::U8 => {
             let op_ = params(out)?;
             let (lo, hi) = xnn_activation_range(act, op_.scale, op_.zero_point);
-            Kernel::QuantAdd(QuantAdd::new(params(at)?, params(bt)?, op_, lo, hi))
+            let (pa, pb) = (params(at)?, params(bt)?);
+            // XNNPACK's limit for its integer multipliers (xnn_create_add_nd_qu8).
+            for ratio in [pa.scale / op_.scale, pb.scale / op_.scale] {
+                if !(2f32.powi(-10)..2f32.powi(8)).contains(&ratio) {
+                    return Err(format!("an input-to-output scale ratio of {ratio} is outside [2^-10, 2^8)"));
+                }
+            }
+            Kernel::QuantAdd(QuantAdd::new(pa, pb, op_, lo, hi))
         }
         _ => Kernel::FloatAdd(act),
     };
@@ -520,7 +549,7 @@ fn average_pool(sg: &Subgraph, op: &Operator, o: &fb::Pool2DOptionsT) -> Res<(Ke
     Ok((Kernel::AveragePool(AveragePool { geometry, act_min, act_max, activation: act }), vec![x]))
 }
 
-fn resize(sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers: bool) -> Res<(Kernel, Vec<usize>)> {
+fn resize(model: &Model, sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers: bool) -> Res<(Kernel, Vec<usize>)> {
     let (x, xt, elem) = activation_input(sg, op, 0)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
@@ -534,6 +563,13 @@ fn resize(sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers:
     let (input, output) = (image_shape(xt)?, image_shape(out)?);
     if input.c != output.c {
         return Err("input and output channels differ".into());
+    }
+    // TFLite resizes to the size operand; the declared output shape must agree with it.
+    let (_, size_t) = tensor(sg, op, 1)?;
+    match model.const_ints(size_t).as_deref() {
+        Some([h, w]) if (*h, *w) == (output.h as i64, output.w as i64) => {}
+        Some(s) => return Err(format!("the size operand {s:?} does not match the output shape {}×{}", output.h, output.w)),
+        None => return Err("the size must be a constant".into()),
     }
     Ok((Kernel::Resize(ResizeBilinear { input, output, align_corners, half_pixel_centers }), vec![x]))
 }
@@ -558,6 +594,9 @@ fn concat(sg: &Subgraph, op: &Operator, axis: i32, act: fb::ActivationFunctionTy
         if elem != out_elem || t.shape.len() != out.shape.len() {
             return Err("inputs must have the output's type and rank".into());
         }
+        if (0..out.shape.len()).any(|d| d != axis && t.shape[d] != out.shape[d]) {
+            return Err(format!("input {i}'s shape {:?} differs from the output's {:?} off the axis", t.shape, out.shape));
+        }
         if elem == Element::U8 {
             qp.push(params(t)?);
         }
@@ -579,6 +618,10 @@ fn argmax(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize
     let rank = xt.shape.len() as i64;
     if axis != rank - 1 && axis != -1 {
         return Err(format!("only the last axis is supported (axis {axis})"));
+    }
+    let out = out_tensor(sg, op)?;
+    if out.shape.as_slice() != &xt.shape[..xt.shape.len().saturating_sub(1)] {
+        return Err(format!("output shape {:?} is not the input shape {:?} without its last axis", out.shape, xt.shape));
     }
     let classes = *xt.shape.last().ok_or("the input has no dimensions")? as usize;
     if classes == 0 || classes > 256 {

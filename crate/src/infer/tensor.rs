@@ -15,13 +15,13 @@ impl Buf {
     pub fn u8(&self) -> &[u8] {
         match self {
             Buf::U8(v) => v,
-            _ => panic!("tensor is not uint8 at run time (the program checked its types)"),
+            _ => panic!("tensor is not uint8 at run time"), // ok: program::compile checks every op's types
         }
     }
     pub fn f32(&self) -> &[f32] {
         match self {
             Buf::F32(v) => v,
-            _ => panic!("tensor is not float32 at run time (the program checked its types)"),
+            _ => panic!("tensor is not float32 at run time"), // ok: program::compile checks every op's types
         }
     }
 }
