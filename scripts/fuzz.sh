@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# SECONDS_PER_TARGET defaults to 180; TARGETs default to "read analyze fix", run one after the
+# SECONDS_PER_TARGET defaults to 180; TARGETs default to "read analyze fix segment", run one after the
 # other on one core. The corpus of each target (fuzz/corpus/TARGET, not committed) is seeded with
 # fuzz/seeds/, tests/malformed/ and, when present, the DeepLab models in ../shared/models/deeplab.
 # Crashes, timeouts and oversized allocations land in fuzz/artifacts/TARGET/; the script exits 1
@@ -19,7 +19,7 @@ root=$(pwd)
 budget=${1:-180}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(read analyze fix)
+[ ${#targets[@]} -gt 0 ] || targets=(read analyze fix segment)
 case "$budget" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2 ;; esac
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -46,7 +46,7 @@ if [ -d tests/python ]; then
   passed=$((passed + ${r:-0} - ${fl:-0})); failed=$((failed + ${fl:-0}))
 fi
 
-# A bounded fuzz run (cargo-fuzz, three targets; DD_FUZZ_SECONDS per target, 0 skips it).
+# A bounded fuzz run (cargo-fuzz, four targets; DD_FUZZ_SECONDS per target, 0 skips it).
 fuzz_seconds=${DD_FUZZ_SECONDS:-30}
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzzing, ${fuzz_seconds}s per target (scripts/fuzz.sh)"

@@ -279,3 +279,31 @@ fn corrupted_models_never_panic_the_engine() {
     }
     assert!(compiled > 100 && refused > 100, "compiled {compiled}, refused {refused}");
 }
+
+/// The malformed corpus and the fuzz findings: the engine refuses or runs each, without a panic.
+#[test]
+fn malformed_files_and_fuzz_findings_never_panic_the_engine() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut seen = 0;
+    for dir in ["tests/malformed", "fuzz/regressions"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("the corpus folder exists") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_none_or(|e| e != "tflite") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("readable");
+            let outcome = std::panic::catch_unwind(|| match Segmenter::new(&bytes) {
+                Ok(mut s) => {
+                    let (w, h) = s.input_size();
+                    if w * h <= 64 * 64 {
+                        let _ = s.run(&vec![5u8; w * h * 3]);
+                    }
+                }
+                Err(e) => assert!(!e.is_empty() && !e.contains('\n'), "{e:?}"),
+            });
+            assert!(outcome.is_ok(), "the engine panicked on {}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 100, "only {seen} files");
+}

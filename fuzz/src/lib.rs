@@ -182,3 +182,23 @@ pub fn fix(data: &[u8]) {
         }
     }
 }
+
+/// The segmentation engine: a model either compiles or is refused with a message; a compiled model
+/// with a small input runs to a class map of its declared size (larger ones would only make each
+/// input slow, so they are compiled but not run).
+pub fn segment(data: &[u8]) {
+    use delegate_doctor::infer::Segmenter;
+    match Segmenter::new(data) {
+        Err(e) => {
+            assert!(!e.is_empty() && !e.contains('\n'), "an engine error must be one line, got {e:?}");
+        }
+        Ok(mut s) => {
+            let (w, h) = s.input_size();
+            let work: usize = s.program.sizes.iter().sum();
+            if w * h <= 64 * 64 && work <= 1 << 22 {
+                let map = s.run(&vec![101u8; w * h * 3]).expect("a compiled model runs on an image of its input size");
+                assert_eq!(map.classes.len(), map.width * map.height);
+            }
+        }
+    }
+}

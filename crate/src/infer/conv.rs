@@ -24,12 +24,14 @@ pub struct Geometry {
     pub pad_left: usize,
 }
 
-/// TFLite's output size and leading padding for one axis (`ComputePaddingHeightWidth`).
+/// TFLite's output size and leading padding for one axis (`ComputePaddingHeightWidth`), computed
+/// in 64 bits (`usize` is 32 bits in wasm). Kernel, stride and dilation must be at least 1.
 pub fn same_or_valid(input: usize, kernel: usize, stride: usize, dilation: usize, same: bool) -> (usize, usize) {
+    let (input, kernel, stride, dilation) = (input as u64, kernel as u64, stride as u64, dilation as u64);
     let effective = (kernel - 1) * dilation + 1;
     let out = if same { input.div_ceil(stride) } else { (input + stride).saturating_sub(effective) / stride };
     let total = ((out.max(1) - 1) * stride + effective).saturating_sub(input);
-    (out, total / 2)
+    (out as usize, (total / 2) as usize)
 }
 
 impl Geometry {

@@ -100,7 +100,29 @@ type Res<T> = Result<T, String>;
 
 /// Bytes all computed tensors may take together (counted as float32): beyond it a browser tab
 /// would run out of memory, so the model is refused up front.
-const MEMORY_LIMIT: u128 = 2_000_000_000;
+const MEMORY_LIMIT: u64 = 2_000_000_000;
+/// Values one tensor may hold (so that sizes and offsets fit 32-bit `usize` in wasm).
+const MAX_ELEMENTS: u64 = 1 << 28;
+/// Largest kernel, stride or dilation accepted.
+const MAX_WINDOW: usize = 4096;
+
+/// Every tensor's number of values, or why the model is too large for the engine.
+fn tensor_sizes(sg: &Subgraph) -> Res<Vec<usize>> {
+    let mut computed = 0u64;
+    let mut sizes = Vec::with_capacity(sg.tensors.len());
+    for t in &sg.tensors {
+        let n = t.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d.max(0) as u64).filter(|&n| n <= MAX_ELEMENTS));
+        let n = n.ok_or_else(|| format!("tensor \"{}\" of shape {:?} has more than {MAX_ELEMENTS} values", t.name, t.shape))?;
+        if !t.is_const() {
+            computed += n * 4;
+        }
+        sizes.push(n as usize);
+    }
+    if computed > MEMORY_LIMIT {
+        return Err(format!("its tensors need {:.1} GB; the in-page engine is limited to {} GB", computed as f64 / 1e9, MEMORY_LIMIT / 1_000_000_000));
+    }
+    Ok(sizes)
+}
 
 pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
@@ -108,6 +130,8 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         ([i], [o]) if *i >= 0 && *o >= 0 => (*i as usize, *o as usize),
         _ => return Err(Unsupported(vec!["the model must have exactly one input and one output".into()])),
     };
+    // Sizes first: every later product of dimensions is then bounded.
+    let sizes = tensor_sizes(sg).map_err(|e| Unsupported(vec![e]))?;
     let mut problems = Vec::new();
     let input_shape = match image_shape(&sg.tensors[input]) {
         Ok(s) if s.c == 3 => s,
@@ -155,10 +179,6 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         problems.push(format!("output: {e}"));
         Hwc { h: 0, w: 0, c: 0 }
     });
-    let bytes: u128 = sg.tensors.iter().filter(|t| !t.is_const()).map(|t| t.shape.iter().map(|&d| d.max(0) as u128).product::<u128>() * 4).sum();
-    if bytes > MEMORY_LIMIT {
-        problems.push(format!("its tensors need {:.1} GB; the in-page engine is limited to {} GB", bytes as f64 / 1e9, MEMORY_LIMIT / 1_000_000_000));
-    }
     if !problems.is_empty() {
         return Err(Unsupported(problems));
     }
@@ -182,7 +202,7 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
         output_is_classes,
         output_element,
         last_use,
-        sizes: sg.tensors.iter().map(|t| t.shape.iter().map(|&d| d.max(0) as usize).product()).collect(),
+        sizes,
     })
 }
 
@@ -308,7 +328,13 @@ struct Window {
 }
 
 fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
-    let positive = |v: i32, what: &str| usize::try_from(v).ok().filter(|&v| v > 0).ok_or(format!("{what} {v} is invalid"));
+    // Real windows are tiny; the bound keeps every index computation far from overflow.
+    let positive = |v: i32, what: &str| {
+        usize::try_from(v).ok().filter(|&v| v > 0 && v <= MAX_WINDOW).ok_or(format!("{what} {v} is not in 1..={MAX_WINDOW}"))
+    };
+    if w.kernel_h > MAX_WINDOW || w.kernel_w > MAX_WINDOW {
+        return Err(format!("a {}×{} window is larger than {MAX_WINDOW}", w.kernel_h, w.kernel_w));
+    }
     let (sh, sw) = (positive(w.stride_h, "stride")?, positive(w.stride_w, "stride")?);
     let (dh, dw) = (positive(w.dilation_h, "dilation")?, positive(w.dilation_w, "dilation")?);
     let (oh, pad_top) = same_or_valid(input.h, w.kernel_h, sh, dh, w.same);
