@@ -307,3 +307,18 @@ fn malformed_files_and_fuzz_findings_never_panic_the_engine() {
     }
     assert!(seen > 100, "only {seen} files");
 }
+
+#[test]
+fn a_long_list_of_problems_is_cut_after_ten() {
+    let mut b = ModelBuilder::new();
+    let mut x = b.input(tensor("image", T::FLOAT32, &[1, 4, 4, 3]));
+    for i in 0..25 {
+        let y = b.add(tensor(&format!("t{i}"), T::FLOAT32, &[1, 4, 4, 3]));
+        b.op(Op::TANH, &[x], &[y]);
+        x = y;
+    }
+    b.output(x);
+    let err = Segmenter::new(&b.finish()).expect_err("TANH is not supported");
+    assert!(err.contains("op 9 TANH") && !err.contains("op 10 TANH"), "{err}");
+    assert!(err.ends_with("; and 15 more"), "{err}");
+}

@@ -164,92 +164,44 @@ fn take_fitting<T>(list: &mut Vec<Vec<T>>, n: usize) -> Vec<T> {
     pick.map(|i| list.swap_remove(i)).unwrap_or_default()
 }
 
+/// Runs `f` on a recycled uint8 buffer of `size` values and returns it as a tensor.
+fn into_u8(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<u8>)) -> Buf {
+    let mut out = pool.u8(size);
+    f(&mut out);
+    Buf::U8(out)
+}
+
+/// Runs `f` on a recycled float buffer of `size` values and returns it as a tensor.
+fn into_f32(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<f32>)) -> Buf {
+    let mut out = pool.f32(size);
+    f(&mut out);
+    Buf::F32(out)
+}
+
 fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, size: usize) -> Buf {
     let input = |i: usize| &bufs[step.inputs[i]];
-    match &step.kernel {
-        Kernel::QuantConv(k) => {
-            let mut out = pool.u8(size);
-            k.run(input(0).u8(), &mut out, scratch);
-            Buf::U8(out)
+    match (&step.kernel, input(0)) {
+        (Kernel::QuantConv(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o, scratch)),
+        (Kernel::FloatConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o, scratch)),
+        (Kernel::QuantDepthwise(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o)),
+        (Kernel::FloatDepthwise(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::QuantAdd(k), x) => into_u8(pool, size, |o| k.run(x.u8(), input(1).u8(), o)),
+        (Kernel::FloatAdd(act), x) => into_f32(pool, size, |o| super::add::float_add(x.f32(), input(1).f32(), *act, o)),
+        (Kernel::AveragePool(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run_u8(x, o)),
+        (Kernel::AveragePool(k), x) => into_f32(pool, size, |o| k.run_f32(x.f32(), o)),
+        (Kernel::Resize(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run_u8(x, o)),
+        (Kernel::Resize(k), x) => into_f32(pool, size, |o| k.run_f32(x.f32(), o)),
+        (Kernel::Concat(k), Buf::U8(_)) => {
+            let parts: Vec<&[u8]> = (0..step.inputs.len()).map(|i| input(i).u8()).collect();
+            into_u8(pool, size, |o| k.run_u8(&parts, o))
         }
-        Kernel::FloatConv(k) => {
-            let mut out = pool.f32(size);
-            k.run(input(0).f32(), &mut out, scratch);
-            Buf::F32(out)
+        (Kernel::Concat(k), _) => {
+            let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
+            into_f32(pool, size, |o| k.run(&parts, o, |_, v| v))
         }
-        Kernel::QuantDepthwise(k) => {
-            let mut out = pool.u8(size);
-            k.run(input(0).u8(), &mut out);
-            Buf::U8(out)
-        }
-        Kernel::FloatDepthwise(k) => {
-            let mut out = pool.f32(size);
-            k.run(input(0).f32(), &mut out);
-            Buf::F32(out)
-        }
-        Kernel::QuantAdd(k) => {
-            let mut out = pool.u8(size);
-            k.run(input(0).u8(), input(1).u8(), &mut out);
-            Buf::U8(out)
-        }
-        Kernel::FloatAdd(act) => {
-            let mut out = pool.f32(size);
-            super::add::float_add(input(0).f32(), input(1).f32(), *act, &mut out);
-            Buf::F32(out)
-        }
-        Kernel::AveragePool(k) => match input(0) {
-            Buf::U8(x) => {
-                let mut out = pool.u8(size);
-                k.run_u8(x, &mut out);
-                Buf::U8(out)
-            }
-            x => {
-                let mut out = pool.f32(size);
-                k.run_f32(x.f32(), &mut out);
-                Buf::F32(out)
-            }
-        },
-        Kernel::Resize(k) => match input(0) {
-            Buf::U8(x) => {
-                let mut out = pool.u8(size);
-                k.run_u8(x, &mut out);
-                Buf::U8(out)
-            }
-            x => {
-                let mut out = pool.f32(size);
-                k.run_f32(x.f32(), &mut out);
-                Buf::F32(out)
-            }
-        },
-        Kernel::Concat(k) => match input(0) {
-            Buf::U8(_) => {
-                let parts: Vec<&[u8]> = (0..step.inputs.len()).map(|i| input(i).u8()).collect();
-                let mut out = pool.u8(size);
-                k.run_u8(&parts, &mut out);
-                Buf::U8(out)
-            }
-            _ => {
-                let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
-                let mut out = pool.f32(size);
-                k.run(&parts, &mut out, |_, v| v);
-                Buf::F32(out)
-            }
-        },
-        Kernel::Slice(k) => match input(0) {
-            Buf::U8(x) => {
-                let mut out = pool.u8(size);
-                k.run(x, &mut out);
-                Buf::U8(out)
-            }
-            x => {
-                let mut out = pool.f32(size);
-                k.run(x.f32(), &mut out);
-                Buf::F32(out)
-            }
-        },
-        Kernel::ArgMax { classes } => match input(0) {
-            Buf::U8(x) => Buf::U8(argmax_last(x, *classes)),
-            x => Buf::U8(argmax_last(x.f32(), *classes)),
-        },
+        (Kernel::Slice(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run(x, o)),
+        (Kernel::Slice(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::ArgMax { classes }, Buf::U8(x)) => Buf::U8(argmax_last(x, *classes)),
+        (Kernel::ArgMax { classes }, x) => Buf::U8(argmax_last(x.f32(), *classes)),
     }
 }

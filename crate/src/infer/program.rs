@@ -92,7 +92,13 @@ pub struct Unsupported(pub Vec<String>);
 
 impl std::fmt::Display for Unsupported {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "this model cannot run in the page yet: {}", self.0.join("; "))
+        // A model of hundreds of unsupported ops would give a wall of text: the first ten tell enough.
+        const SHOWN: usize = 10;
+        write!(f, "this model cannot run in the page yet: {}", self.0[..self.0.len().min(SHOWN)].join("; "))?;
+        if self.0.len() > SHOWN {
+            write!(f, "; and {} more", self.0.len() - SHOWN)?;
+        }
+        Ok(())
     }
 }
 
