@@ -63,29 +63,42 @@ pub fn i16_requantize(a: &[i16], w: &PackedWeights, epi: &Epilogue, out: &mut [u
         hi: simd::splat_f32((r.max - r.zero_point) as f32),
         zp: simd::splat(r.zero_point),
     };
-    // Row blocks outside, panels inside: a block of activation rows stays in L1 while the weight
-    // panels stream past it.
-    let groups = w.channels.div_ceil(PANEL);
-    let mut bias = vec![0i32; groups * PANEL];
+    let mut bias = vec![0i32; w.channels.div_ceil(PANEL) * PANEL];
     bias[..w.channels].copy_from_slice(epi.bias);
+    for_each_tile(rows, w.channels, |t| {
+        let block = &a[t.m * depth..(t.m + t.rows) * depth];
+        let panel = &w.panels[t.group * depth * PANEL..(t.group + 1) * depth * PANEL];
+        let b: &[i32; PANEL] = bias[t.n0..t.n0 + PANEL].try_into().expect("8 biases"); // ok: bias has groups·8 values
+        let dst = &mut out[t.m * w.channels + t.n0..];
+        match t.rows {
+            6 => tile::<6>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            5 => tile::<5>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            4 => tile::<4>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            3 => tile::<3>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            2 => tile::<2>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            _ => tile::<1>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+        }
+    });
+}
+
+/// One output tile: rows `m..m + rows`, channels `n0..n0 + width` (weight panel `group`).
+struct Tile {
+    m: usize,
+    rows: usize,
+    group: usize,
+    n0: usize,
+    width: usize,
+}
+
+/// Visits the output in tiles, row blocks outside and panels inside: a block of activation rows
+/// stays in L1 while the weight panels stream past it.
+fn for_each_tile(rows: usize, channels: usize, mut f: impl FnMut(Tile)) {
     let mut m = 0;
     while m < rows {
         let take = ROWS.min(rows - m);
-        let block = &a[m * depth..(m + take) * depth];
-        for g in 0..groups {
-            let panel = &w.panels[g * depth * PANEL..(g + 1) * depth * PANEL];
-            let n0 = g * PANEL;
-            let width = PANEL.min(w.channels - n0);
-            let b: &[i32; PANEL] = bias[n0..n0 + PANEL].try_into().expect("8 biases"); // ok: bias has groups·8 values
-            let dst = &mut out[m * w.channels + n0..];
-            match take {
-                6 => tile::<6>(block, depth, panel, b, &consts, dst, w.channels, width),
-                5 => tile::<5>(block, depth, panel, b, &consts, dst, w.channels, width),
-                4 => tile::<4>(block, depth, panel, b, &consts, dst, w.channels, width),
-                3 => tile::<3>(block, depth, panel, b, &consts, dst, w.channels, width),
-                2 => tile::<2>(block, depth, panel, b, &consts, dst, w.channels, width),
-                _ => tile::<1>(block, depth, panel, b, &consts, dst, w.channels, width),
-            }
+        for group in 0..channels.div_ceil(PANEL) {
+            let n0 = group * PANEL;
+            f(Tile { m, rows: take, group, n0, width: PANEL.min(channels - n0) });
         }
         m += take;
     }
@@ -170,32 +183,24 @@ pub fn f32_bias_clamp(a: &[f32], w: &PackedF32, bias: &[f32], lo: f32, hi: f32, 
     let depth = w.depth;
     let rows = a.len().checked_div(depth).unwrap_or(0);
     assert!(out.len() == rows * w.channels && bias.len() == w.channels);
-    let groups = w.channels.div_ceil(PANEL);
-    let mut padded_bias = vec![0f32; groups * PANEL];
+    let mut padded_bias = vec![0f32; w.channels.div_ceil(PANEL) * PANEL];
     padded_bias[..w.channels].copy_from_slice(bias);
     let (lo, hi) = (simd::splat_f32(lo), simd::splat_f32(hi));
-    let mut m = 0;
-    while m < rows {
-        let take = ROWS.min(rows - m);
-        let block = &a[m * depth..(m + take) * depth];
-        for g in 0..groups {
-            let panel = &w.panels[g * depth * PANEL..(g + 1) * depth * PANEL];
-            let n0 = g * PANEL;
-            let width = PANEL.min(w.channels - n0);
-            let b = &padded_bias[n0..n0 + PANEL];
-            let dst = &mut out[m * w.channels + n0..];
-            let f = FloatTile { depth, panel, bias: b, lo, hi, stride: w.channels, width };
-            match take {
-                6 => f.run::<6>(block, dst),
-                5 => f.run::<5>(block, dst),
-                4 => f.run::<4>(block, dst),
-                3 => f.run::<3>(block, dst),
-                2 => f.run::<2>(block, dst),
-                _ => f.run::<1>(block, dst),
-            }
+    for_each_tile(rows, w.channels, |t| {
+        let block = &a[t.m * depth..(t.m + t.rows) * depth];
+        let panel = &w.panels[t.group * depth * PANEL..(t.group + 1) * depth * PANEL];
+        let bias = &padded_bias[t.n0..t.n0 + PANEL];
+        let dst = &mut out[t.m * w.channels + t.n0..];
+        let f = FloatTile { depth, panel, bias, lo, hi, stride: w.channels, width: t.width };
+        match t.rows {
+            6 => f.run::<6>(block, dst),
+            5 => f.run::<5>(block, dst),
+            4 => f.run::<4>(block, dst),
+            3 => f.run::<3>(block, dst),
+            2 => f.run::<2>(block, dst),
+            _ => f.run::<1>(block, dst),
         }
-        m += take;
-    }
+    });
 }
 
 struct FloatTile<'a> {

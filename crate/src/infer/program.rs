@@ -333,6 +333,13 @@ struct Window {
     same: bool,
 }
 
+/// The window of CONV_2D or DEPTHWISE_CONV_2D: `strides` is (stride h, stride w, dilation h,
+/// dilation w) from the options.
+fn conv_window(kernel_h: usize, kernel_w: usize, strides: (i32, i32, i32, i32), padding: fb::Padding) -> Window {
+    let (stride_h, stride_w, dilation_h, dilation_w) = strides;
+    Window { kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, same: padding == fb::Padding::SAME }
+}
+
 fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
     // Real windows are tiny; the bound keeps every index computation far from overflow.
     let positive = |v: i32, what: &str| {
@@ -436,15 +443,8 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
         [n, h, w, c] if *n as usize == output.c && *c as usize == input.c && *h > 0 && *w > 0 => (*h as usize, *w as usize),
         s => return Err(format!("filter shape {s:?} does not fit input {input:?} and output {output:?}")),
     };
-    let geometry = geometry(input, output, Window {
-        kernel_h: kh,
-        kernel_w: kw,
-        stride_h: o.stride_h,
-        stride_w: o.stride_w,
-        dilation_h: o.dilation_h_factor,
-        dilation_w: o.dilation_w_factor,
-        same: o.padding == fb::Padding::SAME,
-    })?;
+    let strides = (o.stride_h, o.stride_w, o.dilation_h_factor, o.dilation_w_factor);
+    let geometry = geometry(input, output, conv_window(kh, kw, strides, o.padding))?;
     let act = activation(o.fused_activation_function)?;
     accumulation_fits(kh * kw * input.c)?;
     let w = weights(model, sg, op, output.c * kh * kw * input.c)?;
@@ -485,15 +485,8 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
         [1, h, w, c] if *c as usize == output.c && *h > 0 && *w > 0 => (*h as usize, *w as usize),
         s => return Err(format!("filter shape {s:?} does not fit output {output:?}")),
     };
-    let geometry = geometry(input, output, Window {
-        kernel_h: kh,
-        kernel_w: kw,
-        stride_h: o.stride_h,
-        stride_w: o.stride_w,
-        dilation_h: o.dilation_h_factor,
-        dilation_w: o.dilation_w_factor,
-        same: o.padding == fb::Padding::SAME,
-    })?;
+    let strides = (o.stride_h, o.stride_w, o.dilation_h_factor, o.dilation_w_factor);
+    let geometry = geometry(input, output, conv_window(kh, kw, strides, o.padding))?;
     let act = activation(o.fused_activation_function)?;
     accumulation_fits(kh * kw)?;
     let w = weights(model, sg, op, kh * kw * output.c)?;
