@@ -621,7 +621,16 @@ fn hostile(v: &mut Vec<Case>) {
     let y = b.add(f32t("y", &[1, 6, 6, 1]));
     b.op(B::PAD, &[x, p], &[y]);
     b.output(y);
-    case(v, "const_data_too_short.tflite", f, "Fixing for Android API 29", b.finish());
+    // The interpreter refuses constants shorter than their shape (Subgraph::SetTensorParametersReadOnly).
+    case(v, "const_data_too_short.tflite", "read", "is a constant of 3 bytes, but its shape [4, 2] of INT64 needs 64 bytes", b.finish());
+    // ... and variables that have data (InterpreterBuilder::ParseTensors).
+    let mut b = ModelBuilder::new();
+    let x = b.input(f32t("x", &[1, 4]));
+    let state = b.add(builder::const_f32("state", &[1, 4], &[0.0; 4]).variable());
+    let y = b.add(f32t("y", &[1, 4]));
+    b.op(B::ADD, &[x, state], &[y]);
+    b.output(y);
+    case(v, "variable_with_data.tflite", "read", "is a variable but has a buffer with data", b.finish());
     let mut b = ModelBuilder::new();
     let x = b.input(f32t("x", &[1, 4]));
     let s = b.add(const_i64("shape", &[2], &[i64::MAX, i64::MIN]));
@@ -644,12 +653,13 @@ fn hostile(v: &mut Vec<Case>) {
     }
     assert_eq!(moved.len(), nbuf - 1);
     case(v, "offset_buffers_fixable.tflite", f, "output type int64 → int32", pack_with_tail(&m, &moved, &tail));
-    // Every offset buffer points at the same bytes, inside the flatbuffer itself.
+    // Every offset buffer points at the same bytes, inside the flatbuffer itself (each as long as
+    // its tensor needs: shorter would be refused like any short constant).
     let mut inside = m.clone();
-    for (i, buf) in inside.buffers.as_mut().expect("buffers").iter_mut().enumerate().skip(1) {
+    for (buf, &(_, _, len)) in inside.buffers.as_mut().expect("buffers").iter_mut().skip(1).zip(&moved) {
         *buf = BufferT::default();
         buf.offset = 8;
-        buf.size = 4 * i as u64;
+        buf.size = len;
     }
     case(v, "offset_buffers_overlap_flatbuffer.tflite", f, "output type int64 → int32", builder::pack(&inside));
 

@@ -342,6 +342,11 @@ struct BufferInfo {
 
 /// Locates each buffer's data. Inline data is a slice of the flatbuffer; offset/size data must lie
 /// within the file (`interpreter_builder.cc` treats `offset > 1` as "stored after the flatbuffer").
+///
+/// A buffer *has* data when its data vector is present, even empty, or when it points after the
+/// flatbuffer, even with size 0: `InterpreterBuilder::ParseTensors` (`get_readonly_data`) then
+/// hands a non-null pointer to `SetTensorParametersReadOnly`, which makes the tensor a constant
+/// (`kTfLiteMmapRo`). Only an absent vector (and no offset) leaves the tensor read-write.
 fn read_buffers(bytes: &[u8], root: &fb::Model<'_>) -> Result<Vec<BufferInfo>, ModelError> {
     let Some(list) = root.buffers() else { return Ok(Vec::new()) };
     let base = bytes.as_ptr() as usize;
@@ -349,8 +354,7 @@ fn read_buffers(bytes: &[u8], root: &fb::Model<'_>) -> Result<Vec<BufferInfo>, M
     for (i, b) in list.iter().enumerate() {
         if let Some(d) = b.data() {
             let start = d.bytes().as_ptr() as usize - base;
-            let data = (!d.is_empty()).then_some(DataRange { start, len: d.len() });
-            out.push(BufferInfo { data, by_offset: false });
+            out.push(BufferInfo { data: Some(DataRange { start, len: d.len() }), by_offset: false });
         } else if b.offset() > 1 {
             out.push(BufferInfo { data: offset_range(bytes.len(), i, b.offset(), b.size())?, by_offset: true });
         } else {
@@ -363,9 +367,7 @@ fn read_buffers(bytes: &[u8], root: &fb::Model<'_>) -> Result<Vec<BufferInfo>, M
 fn offset_range(file_len: usize, i: usize, offset: u64, size: u64) -> Result<Option<DataRange>, ModelError> {
     let end = offset.checked_add(size);
     match end {
-        Some(end) if end <= file_len as u64 => {
-            Ok((size > 0).then_some(DataRange { start: offset as usize, len: size as usize }))
-        }
+        Some(end) if end <= file_len as u64 => Ok(Some(DataRange { start: offset as usize, len: size as usize })),
         _ => Err(structure(format!(
             "buffer {i} says its data is at bytes {offset}..{} but the file is {file_len} bytes long",
             offset as u128 + size as u128
@@ -450,6 +452,9 @@ fn read_tensor(si: usize, ti: usize, t: fb::Tensor<'_>, buffers: &[BufferInfo]) 
             short_list(&shape)
         )));
     }
+    if let Some(d) = data {
+        check_constant(si, ti, &t, &shape, d.len)?;
+    }
     Ok(Tensor {
         name: t.name().unwrap_or("").to_string(),
         dtype: t.type_(),
@@ -459,6 +464,54 @@ fn read_tensor(si: usize, ti: usize, t: fb::Tensor<'_>, buffers: &[BufferInfo]) 
         buffer,
         is_variable: t.is_variable(),
         data,
+    })
+}
+
+/// What `InterpreterBuilder::ParseTensors` and `Subgraph::SetTensorParametersReadOnly`
+/// (tflite/core/interpreter_builder.cc, tflite/core/subgraph.cc) refuse in a tensor with data: a
+/// variable with a buffer, and data shorter than its shape needs (`BytesRequired`; strings,
+/// resources, variants, sparse tensors and external buffers are not checked). The interpreter
+/// cannot load such a model, so neither can we.
+fn check_constant(si: usize, ti: usize, t: &fb::Tensor<'_>, shape: &[i32], len: usize) -> Result<(), ModelError> {
+    if t.is_variable() {
+        return Err(structure(format!(
+            "tensor {ti} of subgraph {si} is a variable but has a buffer with data (the interpreter refuses this: \"Tensor {ti} is a variable tensor with buffer or external buffer. It's not supported now.\")"
+        )));
+    }
+    if t.sparsity().is_some() || t.external_buffer() != 0 {
+        return Ok(());
+    }
+    let Some(needed) = bytes_required(t.type_(), shape) else { return Ok(()) };
+    if (len as u128) < needed {
+        return Err(structure(format!(
+            "tensor {ti} of subgraph {si} ({:?}) is a constant of {} bytes, but its shape {} of {} needs {needed} bytes (the interpreter refuses this: \"Tensor {ti} is invalidly specified in schema.\")",
+            short_name(t.name().unwrap_or("")),
+            len,
+            short_list(shape),
+            type_name(t.type_())
+        )));
+    }
+    Ok(())
+}
+
+/// `tflite::BytesRequired` (tflite/util.cc, with `GetSizeOfType`): `None` for the types it does
+/// not size (strings, resources, variants) and for types this schema does not know.
+fn bytes_required(dtype: TensorType, shape: &[i32]) -> Option<u128> {
+    use TensorType as T;
+    let elements = shape.iter().fold(1u128, |n, &d| n.saturating_mul(d.max(0) as u128));
+    let per_element: u128 = match dtype {
+        T::FLOAT32 | T::INT32 | T::UINT32 => 4,
+        T::UINT8 | T::INT8 | T::BOOL | T::INT4 | T::UINT4 | T::INT2 | T::FLOAT8_E4M3FN | T::FLOAT8_E5M2 => 1,
+        T::INT64 | T::UINT64 | T::COMPLEX64 | T::FLOAT64 => 8,
+        T::COMPLEX128 => 16,
+        T::INT16 | T::UINT16 | T::FLOAT16 | T::BFLOAT16 => 2,
+        _ => return None,
+    };
+    let bytes = elements.saturating_mul(per_element);
+    Some(match dtype {
+        T::INT4 | T::UINT4 => bytes.div_ceil(2),
+        T::INT2 => bytes.div_ceil(4),
+        _ => bytes,
     })
 }
 
