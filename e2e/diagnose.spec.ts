@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { resolve } from "node:path";
 import { DEEPLAB, dropFile, openPage } from "./helpers";
 
 const SEED_ROWS = [
@@ -99,4 +100,18 @@ test("the graph view colours ops by partition", async ({ page }) => {
   expect(await fill(61)).toBe("#d1761f"); // the pool runs on the CPU
   expect(await fill(62)).not.toBe(await fill(0)); // the second kernel
   await expect(nodes.nth(61).locator("title")).toHaveText("61 AVERAGE_POOL_2D → AvgPool2D/AvgPool");
+});
+
+test("a partition limit between partitions of equal size is flagged as a tie", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, resolve("e2e/fixtures/tied-partitions.tflite"));
+  await page.selectOption("#sdk", "29");
+  await page.fill("#limit", "2");
+  await expect(page.locator("#verdict")).toContainText("The partition limit (2) falls among 3 partitions of 1 node each");
+  await expect(page.locator("#verdict")).toContainText("this plan is one of several");
+  await expect(page.locator("#matrix tr.current td").nth(1)).toHaveText("partial (tie)");
+  // Without a limit nothing is dropped, so there is no tie.
+  await page.fill("#limit", "0");
+  await expect(page.locator("#matrix tr.current td").nth(1)).toHaveText("partial");
+  await expect(page.locator("#verdict")).not.toContainText("one of several");
 });

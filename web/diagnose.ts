@@ -43,7 +43,11 @@ function renderMatrix(report: AnalyzeReport, sdk: number, onPick: (sdk: number) 
       "tr",
       { class: a.sdk === sdk ? "current" : "", "data-sdk": String(a.sdk), tabindex: "0", title: `Show API ${a.sdk}` },
       el("td", {}, String(a.sdk)),
-      el("td", { class: `outcome-${a.outcome}` }, a.outcome),
+      el(
+        "td",
+        { class: `outcome-${a.outcome}`, ...(a.tie_at_limit ? { title: "a tie at the partition limit: this plan is one of several" } : {}) },
+        a.tie_at_limit ? `${a.outcome} (tie)` : a.outcome,
+      ),
       el("td", {}, `${a.delegated_nodes}/${a.total_nodes}`),
       el("td", {}, String(a.delegate_kernels)),
       el("td", {}, a.verdict.summary),

@@ -79,6 +79,9 @@ export interface LevelReport {
   delegated_nodes: number;
   delegate_kernels: number;
   partitions: number;
+  /** The partition limit fell between partitions of equal size: the plan is one of several. */
+  tie_at_limit: boolean;
+  tie?: { limit: number; size: number; partitions: number[][]; kept: number };
   plan: PlanRow[];
   refused: Refusal[];
   failure?: { message: string; reason: string; op_index?: number };

@@ -30,6 +30,25 @@ fn unsupported_ops() -> Vec<u8> {
     b.finish()
 }
 
+/// Three RELUs split by custom ops: three NNAPI partitions of one node each, so a partition limit
+/// of 1 or 2 falls between partitions of equal size (a tie the delegate's std::sort breaks).
+fn tied_partitions() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let mut x = b.input(tensor("x", TensorType::FLOAT32, &[1, 4]));
+    for k in 0..3 {
+        let y = b.add(tensor(&format!("relu_{k}"), TensorType::FLOAT32, &[1, 4]));
+        b.op(BuiltinOperator::RELU, &[x], &[y]);
+        x = y;
+        if k < 2 {
+            let z = b.add(tensor(&format!("smooth_{k}"), TensorType::FLOAT32, &[1, 4]));
+            b.custom_op("Smooth", &[x], &[z]);
+            x = z;
+        }
+    }
+    b.output(x);
+    b.finish()
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, path, mb] = args.as_slice() {
@@ -44,6 +63,7 @@ fn main() -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("html-names.tflite"), html_names())?;
     std::fs::write(dir.join("unsupported-ops.tflite"), unsupported_ops())?;
+    std::fs::write(dir.join("tied-partitions.tflite"), tied_partitions())?;
     println!("wrote {}", dir.join("html-names.tflite").display());
     println!("wrote {}", dir.join("unsupported-ops.tflite").display());
     Ok(())

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::cost;
 use crate::inspect::{self, ModelSummary};
 use crate::model::Model;
-use crate::nnapi::delegate::{self, Analysis, Options, Outcome};
+use crate::nnapi::delegate::{self, Analysis, Options, Outcome, TieAtLimit};
 
 pub const ANALYZE_FORMAT: &str = "delegate-doctor.analyze/1";
 pub const ALL_LEVELS: [u32; 9] = [27, 28, 29, 30, 31, 32, 33, 34, 35];
@@ -55,13 +55,19 @@ fn transitions(a: &Analysis) -> usize {
     a.plan.windows(2).filter(|w| w[0].is_delegate() != w[1].is_delegate()).count()
 }
 
+/// A sum of costs that is +0.0 when empty: `Iterator::sum` of no f64 is -0.0, which JSON prints
+/// as `-0.0`.
+fn total(costs: impl Iterator<Item = f64>) -> f64 {
+    costs.fold(0.0, |acc, c| acc + c)
+}
+
 fn cpu_share(a: &Analysis, work: &[f64]) -> f64 {
-    let total: f64 = work.iter().sum();
-    if total <= 0.0 {
+    let all = total(work.iter().copied());
+    if all <= 0.0 {
         return 0.0;
     }
-    let cpu: f64 = a.plan.iter().filter(|r| !r.is_delegate()).filter_map(|r| work.get(r.index)).sum();
-    cpu / total
+    let cpu = total(a.plan.iter().filter(|r| !r.is_delegate()).filter_map(|r| work.get(r.index).copied()));
+    cpu / all
 }
 
 pub fn verdict(a: &Analysis, work: &[f64]) -> Verdict {
@@ -93,7 +99,34 @@ pub fn verdict(a: &Analysis, work: &[f64]) -> Verdict {
             plural(t)
         ),
     };
+    let summary = match tie_in(a) {
+        Some((si, tie)) => format!("{summary} {}", tie_sentence(si, tie)),
+        None => summary,
+    };
     Verdict { summary, cpu_ops, transitions: t, cpu_work_share: share }
+}
+
+/// The first tie at the partition limit: in the primary subgraph, else in a later one.
+fn tie_in(a: &Analysis) -> Option<(usize, &TieAtLimit)> {
+    if let Some(t) = &a.tie {
+        return Some((0, t));
+    }
+    a.other_subgraphs.iter().find_map(|p| p.tie.as_ref().map(|t| (p.index, t)))
+}
+
+fn tie_sentence(si: usize, t: &TieAtLimit) -> String {
+    let firsts: Vec<String> = t.partitions.iter().filter_map(|p| p.first()).map(|n| format!("op {n}")).collect();
+    format!(
+        "The partition limit ({}) falls among {} partitions of {} node{} each{} (starting at {}), of which {} {} kept: which ones depends on the C++ library's std::sort, so this plan is one of several (shown: the earliest, as libstdc++ orders them).",
+        t.limit,
+        t.partitions.len(),
+        t.size,
+        plural(t.size),
+        if si > 0 { format!(" in subgraph {si}") } else { String::new() },
+        firsts.join(", "),
+        t.kept,
+        if t.kept == 1 { "is" } else { "are" }
+    )
 }
 
 fn plural(n: usize) -> &'static str {

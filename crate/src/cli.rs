@@ -32,8 +32,8 @@ analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):
   --max-delegated-partitions N     keep the N largest partitions (default 0 = no limit)
   --disable-delegate-clustering    non-greedy partitioning
   --nnapi-allow-dynamic-dimensions accept dynamic-sized tensors
-  --nnapi-feature-level N          NNAPI runtime feature level (default: from --sdk)
-  --device-feature-level N         target device feature level (default: the runtime's)
+  --nnapi-feature-level L          NNAPI runtime feature level: 27..31 or FL6..FL8 (default: from --sdk)
+  --device-feature-level L         target device feature level, same values (default: the runtime's)
   --nnapi-devices A,B              NNAPI device names on the phone (default: assume what is named exists)
 
 exit codes: 0 done, 2 bad input or usage,
@@ -128,6 +128,35 @@ fn parse_bool(flag: &str, v: &str) -> Result<bool, String> {
     }
 }
 
+/// `--sdk`: the Android API levels modelled, 27 (Android 8.1, the first with NNAPI) to 35 (Android 15).
+fn parse_sdk(v: &str) -> Result<u32, String> {
+    let (first, last) = (analyze::ALL_LEVELS[0], analyze::ALL_LEVELS[analyze::ALL_LEVELS.len() - 1]);
+    match v.trim().parse::<u32>() {
+        Ok(n) if (first..=last).contains(&n) => Ok(n),
+        _ => Err(format!("--sdk takes an Android API level from {first} to {last}, not {v:?}")),
+    }
+}
+
+/// The NNAPI feature levels the delegate knows (`kNNAPIRuntimeFeatureLevel*` in
+/// tflite/delegates/nnapi/nnapi_delegate_kernel.h and NeuralNetworksTypes.h): the API levels 27–31,
+/// then feature levels 6–8 (Android 13–15), written FL6…FL8 or as the runtime reports them,
+/// 1000006…1000008.
+pub const FEATURE_LEVELS: [i64; 8] = [27, 28, 29, 30, 31, 1_000_006, 1_000_007, 1_000_008];
+
+fn parse_feature_level(flag: &str, v: &str) -> Result<i64, String> {
+    let t = v.trim();
+    let n = match t.strip_prefix("FL").or_else(|| t.strip_prefix("fl")) {
+        Some(k) => k.parse::<i64>().ok().map(|k| 1_000_000 + k),
+        None => t.parse::<i64>().ok(),
+    };
+    match n {
+        Some(n) if FEATURE_LEVELS.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--{flag} takes an NNAPI feature level: 27, 28, 29, 30, 31, or FL6, FL7, FL8 (also written 1000006, 1000007, 1000008), not {v:?}"
+        )),
+    }
+}
+
 /// Delegate flags shared by `analyze` and `fix`; returns false when `name` is not one of them.
 pub fn delegate_flag(
     parser: &mut lexopt::Parser,
@@ -136,13 +165,7 @@ pub fn delegate_flag(
     levels: &mut Option<Vec<u32>>,
 ) -> Result<bool, String> {
     match name {
-        "sdk" => {
-            let v: u32 = parse_num(name, &flag_value(parser, name)?)?;
-            if !(1..=100).contains(&v) {
-                return Err(format!("--sdk {v} is not an Android API level"));
-            }
-            *levels = Some(vec![v]);
-        }
+        "sdk" => *levels = Some(vec![parse_sdk(&flag_value(parser, name)?)?]),
         "disable-nnapi-cpu" => {
             o.disable_nnapi_cpu = match parser.optional_value() {
                 Some(v) => parse_bool(name, &v.to_string_lossy())?,
@@ -156,8 +179,8 @@ pub fn delegate_flag(
         "max-delegated-partitions" => o.max_delegated_partitions = parse_num(name, &flag_value(parser, name)?)?,
         "disable-delegate-clustering" => o.disable_delegate_clustering = true,
         "nnapi-allow-dynamic-dimensions" => o.allow_dynamic_dimensions = true,
-        "nnapi-feature-level" => o.feature_level = Some(parse_num(name, &flag_value(parser, name)?)?),
-        "device-feature-level" => o.device_feature_level = Some(parse_num(name, &flag_value(parser, name)?)?),
+        "nnapi-feature-level" => o.feature_level = Some(parse_feature_level(name, &flag_value(parser, name)?)?),
+        "device-feature-level" => o.device_feature_level = Some(parse_feature_level(name, &flag_value(parser, name)?)?),
         "nnapi-devices" => {
             let v = flag_value(parser, name)?;
             o.devices = Some(v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());

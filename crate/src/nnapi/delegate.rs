@@ -121,6 +121,22 @@ pub struct Failure {
     pub op_index: Option<usize>,
 }
 
+/// The partition limit falls between partitions of the same size, so which of them the delegate
+/// keeps depends on the order `std::sort` leaves equal elements in (`LimitDelegatedPartitions`,
+/// nnapi_delegate.cc): the C++ library decides, and the plan shown is one of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TieAtLimit {
+    /// `--max-delegated-partitions`.
+    pub limit: usize,
+    /// The node count the tied partitions share.
+    pub size: usize,
+    /// The tied partitions, each as its node list, in plan order.
+    pub partitions: Vec<Vec<usize>>,
+    /// How many of them fit under the limit (the plan keeps the earliest ones, as libstdc++'s
+    /// insertion sort for small arrays does).
+    pub kept: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SubgraphPlan {
     pub index: usize,
@@ -134,6 +150,9 @@ pub struct SubgraphPlan {
     pub refused: Vec<Refusal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Set when the partition limit cut between partitions of equal size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie: Option<TieAtLimit>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,6 +167,12 @@ pub struct Analysis {
     pub delegated_nodes: usize,
     pub delegate_kernels: usize,
     pub partitions: usize,
+    /// True when the partition limit cut between partitions of equal size in some subgraph: the
+    /// plan is one of several the delegate may make (`tie` says which partitions).
+    pub tie_at_limit: bool,
+    /// The tie in the primary subgraph, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie: Option<TieAtLimit>,
     /// Run order of the primary subgraph.
     pub plan: Vec<PlanRow>,
     pub refused: Vec<Refusal>,
@@ -274,6 +299,8 @@ fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
         delegated_nodes: 0,
         delegate_kernels: 0,
         partitions: 0,
+        tie_at_limit: false,
+        tie: None,
         plan: Vec::new(),
         refused: Vec::new(),
         other_subgraphs: Vec::new(),
@@ -309,6 +336,8 @@ fn fail(mut a: Analysis, f: Failure) -> Analysis {
     a.outcome = Outcome::Fails;
     a.log.push(f.message.clone());
     a.failure = Some(f);
+    a.tie_at_limit = false;
+    a.tie = None;
     a.plan.clear();
     a.other_subgraphs.clear();
     a.delegated_nodes = 0;
@@ -336,8 +365,10 @@ fn finish(mut a: Analysis, mut plans: Vec<SubgraphPlan>) -> Analysis {
         a.partitions = main.partitions;
         a.plan = main.plan;
         a.refused = main.refused;
+        a.tie = main.tie;
         a.log.extend(main.log);
     }
+    a.tie_at_limit = a.tie.is_some() || others.iter().any(|p| p.tie.is_some());
     a.log.extend(others.iter().filter_map(|p| p.log.clone()));
     let kernels: usize = a.delegate_kernels + others.iter().map(|p| p.delegate_kernels).sum::<usize>();
     a.outcome = if kernels == 0 {
@@ -487,6 +518,7 @@ fn plan_subgraph(
         // The device query builds an NNAPI model for every validated partition.
         check_buildable(si, sg, &supported)?;
     }
+    let tie = tie_at_limit(o.max_delegated_partitions, &preview);
     let chosen = limit_partitions(o.max_delegated_partitions, &preview, supported);
     if !s.queries_device {
         // Without the query, only the kernels that are created build an NNAPI model.
@@ -494,7 +526,9 @@ fn plan_subgraph(
     }
     let mask = node_mask(sg.operators.len(), &chosen);
     let subsets = partition::partition(&graph, |i| mask[i], &popts).map_err(partition_err)?;
-    Ok(plan_of(si, sg, &subsets, chosen.len(), Vec::new()))
+    let mut plan = plan_of(si, sg, &subsets, chosen.len(), Vec::new());
+    plan.tie = tie;
+    Ok(plan)
 }
 
 /// FP16GraphPartitionHelper (tflite/delegates/utils.cc): all nodes when everything else is
@@ -543,6 +577,22 @@ fn limit_partitions(max: i32, preview: &[Subset], supported: Vec<usize>) -> Vec<
     let mut nodes: Vec<usize> = by_size.iter().take(max as usize).flat_map(|s| s.nodes.iter().copied()).collect();
     nodes.sort_unstable();
     nodes
+}
+
+/// The tie `limit_partitions` breaks by plan order, if the limit cuts between equal sizes: the
+/// partition that is last kept and the first dropped (by size, descending) have the same size.
+fn tie_at_limit(max: i32, preview: &[Subset]) -> Option<TieAtLimit> {
+    let limit = usize::try_from(max).ok().filter(|&m| m > 0 && preview.len() > m)?;
+    let mut sizes: Vec<usize> = preview.iter().map(|s| s.nodes.len()).collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let size = sizes[limit - 1]; // ok: 0 < limit < preview.len()
+    if sizes[limit] != size {
+        return None;
+    }
+    let larger = sizes.iter().filter(|&&n| n > size).count();
+    let partitions: Vec<Vec<usize>> =
+        preview.iter().filter(|s| s.nodes.len() == size).map(|s| s.nodes.clone()).collect();
+    Some(TieAtLimit { limit, size, partitions, kept: limit - larger })
 }
 
 /// Operand types NNAPI cannot represent make building the NNAPI model fail (digest 3.4).
@@ -625,6 +675,7 @@ fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>) -> SubgraphPla
         plan: cpu_rows(sg, 0..n),
         refused,
         log: None,
+        tie: None,
     }
 }
 
@@ -663,5 +714,6 @@ fn plan_of(si: usize, sg: &Subgraph, subsets: &[Subset], delegated: usize, refus
         plan,
         refused,
         log: Some(log),
+        tie: None,
     }
 }
