@@ -50,6 +50,9 @@ function renderChanges(r: FixReport): void {
     const head = n.reasons.length ? `${n.op} ${n.op_type}: ${n.reasons.join(" | ")}` : "Nothing to fix";
     notFixed.append(el("li", {}, el("strong", {}, head), el("div", { class: "reason" }, `Not fixed: ${n.why}`)));
   }
+  for (const line of r.not_cut ?? []) {
+    notFixed.append(el("li", { class: "not-cut" }, el("strong", {}, "Cannot cut"), el("div", { class: "reason" }, line)));
+  }
 }
 
 /** Shows the fix result; the download asks for the fixed bytes only when clicked. */
@@ -97,5 +100,6 @@ export function markdown(name: string, r: FixReport): string {
     ...r.changes.map((c) => `| ${c.op} ${c.op_type} | ${c.fix} | ${cell(c.what)} | ${c.exactness}${c.detail ? `: ${cell(c.detail)}` : ""} |`),
   ];
   for (const n of r.not_fixed) lines.push("", `Not fixed: ${n.op} ${n.op_type}: ${cell(n.why)}`);
+  for (const line of r.not_cut ?? []) lines.push("", `Cannot cut: ${cell(line)}`);
   return lines.join("\n") + "\n";
 }

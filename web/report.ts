@@ -108,6 +108,8 @@ export interface FixReport {
   format: string;
   changes: Change[];
   not_fixed: { op: number; op_type: string; reasons: string[]; why: string }[];
+  /** Why a requested cut stopped: the CPU op still ending (starting) the model and why. */
+  not_cut?: string[];
   before: LevelReport;
   after: LevelReport;
   before_verdict: LevelReport["verdict"];

@@ -2,6 +2,7 @@
 //! showed, and checks the answer the TFLite source gives.
 
 use delegate_doctor::analyze;
+use delegate_doctor::fixes::{self, Cut, FixOptions, FixReport};
 use delegate_doctor::builder::{const_bytes, tensor, ModelBuilder};
 use delegate_doctor::model::{self, BuiltinOperator as Op, TensorType as T};
 use delegate_doctor::nnapi::delegate::{analyze, Analysis, Options, Outcome};
@@ -165,4 +166,76 @@ fn feature_levels_are_the_ones_the_delegate_knows() {
         let err = cli(&["analyze", &path, "--nnapi-feature-level", bad]).err().unwrap_or_else(|| panic!("{bad} accepted"));
         assert!(err.contains("FL6, FL7, FL8"), "{bad}: {err}");
     }
+}
+
+/// x → RELU → a, x → RELU → b, then a custom op on the CPU reading both (nothing to cut at the
+/// tail: it reads two computed tensors); a second model starts with a custom op reading a graph
+/// input and a computed tensor.
+fn merge_at_the_end() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 4]));
+    let a = b.add(tensor("a", T::FLOAT32, &[1, 4]));
+    let c = b.add(tensor("c", T::FLOAT32, &[1, 4]));
+    let y = b.add(tensor("y", T::FLOAT32, &[1, 4]));
+    b.op(Op::RELU, &[x], &[a]);
+    b.op(Op::RELU6, &[x], &[c]);
+    b.custom_op("Merge", &[a, c], &[y]);
+    b.output(y);
+    b.finish()
+}
+
+fn mixed_start() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 4]));
+    let a = b.add(tensor("a", T::FLOAT32, &[1, 4]));
+    let c = b.add(tensor("c", T::FLOAT32, &[1, 4]));
+    let y = b.add(tensor("y", T::FLOAT32, &[1, 4]));
+    b.op(Op::RELU, &[x], &[a]);
+    b.custom_op("Mix", &[x, a], &[c]);
+    b.op(Op::RELU, &[c], &[y]);
+    b.output(y);
+    b.finish()
+}
+
+fn fix_with(bytes: &[u8], cut: Cut) -> FixReport {
+    let opts = FixOptions { target: Options { sdk: 29, ..Options::default() }, cut: vec![cut], ..FixOptions::default() };
+    fixes::fix(bytes, &opts).expect("fix runs").1
+}
+
+#[test]
+fn a_cut_that_cannot_cut_says_which_op_and_why() {
+    let r = fix_with(&merge_at_the_end(), Cut::Tail);
+    assert!(r.changes.is_empty());
+    assert_eq!(r.not_cut.len(), 1, "{:?}", r.not_cut);
+    assert!(r.not_cut[0].starts_with("op 2 Merge ends the model on the CPU: it reads 2 computed tensors (\"a\", \"c\")"), "{}", r.not_cut[0]);
+    assert!(fixes::render_text(&r).contains("Cannot cut: op 2 Merge ends the model on the CPU"));
+
+    let r = fix_with(&mixed_start(), Cut::Head);
+    assert!(r.changes.is_empty());
+    assert_eq!(r.not_cut.len(), 1, "{:?}", r.not_cut);
+    assert!(
+        r.not_cut[0].starts_with("op 1 Mix starts the model on the CPU: its inputs are not all constants or model inputs (it also reads \"a\")"),
+        "{}",
+        r.not_cut[0]
+    );
+    // A model that ends in a delegate kernel has nothing to explain.
+    let r = fix_with(&mixed_start(), Cut::Tail);
+    assert!(r.not_cut.is_empty(), "{:?}", r.not_cut);
+}
+
+#[test]
+fn ops_removed_by_a_cut_are_not_also_cannot_fix() {
+    let path = "../shared/models/deeplab/deeplabv3_mnv2_pascal_513_os8_google_original.tflite";
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)).expect("shared DeepLab");
+    let opts = FixOptions { target: Options { sdk: 28, ..Options::default() }, cut: vec![Cut::Tail], ..FixOptions::default() };
+    let r = fixes::fix(&bytes, &opts).unwrap().1;
+    let mut cut: Vec<usize> = r.changes.iter().filter(|c| c.fix == "cut").map(|c| c.op).collect();
+    cut.sort_unstable();
+    assert_eq!(cut, vec![68, 69, 70]);
+    for n in &r.not_fixed {
+        assert!(!cut.contains(&n.op), "op {} {} was cut and is listed as cannot fix", n.op, n.op_type);
+    }
+    // The resize the cut did not reach is still reported.
+    assert!(r.not_fixed.iter().any(|n| n.op == 63));
+    assert!(r.not_cut.is_empty(), "the model now ends in an NNAPI kernel: {:?}", r.not_cut);
 }

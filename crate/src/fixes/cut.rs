@@ -89,8 +89,71 @@ fn label(sg: &Subgraph, t: i32) -> String {
     })
 }
 
+/// What one cut found: the ops to remove, and why it stopped where it did.
+struct Found {
+    /// (op, the tensor it leaves behind, the tensor that takes its place).
+    ops: Vec<(usize, i32, i32)>,
+    /// For each CPU op still ending (starting) the graph: why it cannot be cut.
+    stops: Vec<String>,
+}
+
+fn op_label(sg: &Subgraph, i: usize) -> String {
+    format!("op {i} {}", sg.operators[i].type_name())
+}
+
+fn tensor_names(sg: &Subgraph, list: &[i32]) -> String {
+    let names: Vec<String> = list.iter().take(4).map(|&t| format!("{:?}", sg.tensor(t).map_or("", |t| t.name.as_str()))).collect();
+    let more = if list.len() > 4 { format!(" and {} more", list.len() - 4) } else { String::new() };
+    format!("{}{more}", names.join(", "))
+}
+
+/// Why the CPU op `i`, which writes a graph output, cannot be cut from the tail.
+fn tail_stop(sg: &Subgraph, i: usize, outputs: &[bool], readers: &Readers) -> String {
+    let op = &sg.operators[i];
+    let computed = non_const_inputs(sg, i);
+    let why = if op.outputs.len() != 1 {
+        format!("it has {} outputs; a cut replaces one output by one input", op.outputs.len())
+    } else if readers.of(op.outputs[0]) > 0 {
+        format!("its output {} is also read by other ops", tensor_names(sg, &op.outputs))
+    } else if computed.is_empty() {
+        "its inputs are all constants, so there is nothing for the model to output instead".to_string()
+    } else if computed.len() > 1 {
+        format!(
+            "it reads {} computed tensors ({}); a cut can make only one tensor the model's output in its place",
+            computed.len(),
+            tensor_names(sg, &computed)
+        )
+    } else if op.outputs.iter().any(|&t| !member(outputs, t)) {
+        "not all of its outputs are model outputs".to_string()
+    } else {
+        "it cannot be cut".to_string()
+    };
+    format!("{} ends the model on the CPU: {why}", op_label(sg, i))
+}
+
+/// Why the CPU op `i`, which reads a graph input, cannot be cut from the head.
+fn head_stop(sg: &Subgraph, i: usize, inputs: &[bool], readers: &Readers) -> String {
+    let op = &sg.operators[i];
+    let computed = non_const_inputs(sg, i);
+    let why = if computed.iter().any(|&t| !member(inputs, t)) {
+        format!(
+            "its inputs are not all constants or model inputs (it also reads {})",
+            tensor_names(sg, &computed.iter().copied().filter(|&t| !member(inputs, t)).collect::<Vec<_>>())
+        )
+    } else if computed.len() > 1 {
+        format!("it reads {} model inputs ({}); a cut replaces one input by one output", computed.len(), tensor_names(sg, &computed))
+    } else if computed.first().is_some_and(|&t| readers.of(t) > 1) {
+        format!("its input {} is also read by other ops", tensor_names(sg, &computed))
+    } else if op.outputs.len() != 1 {
+        format!("it has {} outputs; a cut replaces one input by one output", op.outputs.len())
+    } else {
+        "it cannot be cut".to_string()
+    };
+    format!("{} starts the model on the CPU: {why}", op_label(sg, i))
+}
+
 /// Ops to remove at the tail: (op, its output, the tensor that becomes the output).
-fn tail_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
+fn tail_ops(sg: &Subgraph, cpu: &[usize]) -> Found {
     let mut outputs = tensor_mask(sg, &sg.outputs);
     let mut readers = Readers::new(sg);
     let mut removed = vec![false; sg.operators.len()];
@@ -104,7 +167,15 @@ fn tail_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
                 && readers.of(op.outputs[0]) == 0
                 && non_const_inputs(sg, i).len() == 1
         });
-        let Some(i) = next else { return found };
+        let Some(i) = next else {
+            let stops = cpu
+                .iter()
+                .copied()
+                .filter(|&i| !removed[i] && sg.operators[i].outputs.iter().any(|&t| member(&outputs, t)))
+                .map(|i| tail_stop(sg, i, &outputs, &readers))
+                .collect();
+            return Found { ops: found, stops };
+        };
         let (out, inp) = (sg.operators[i].outputs[0], non_const_inputs(sg, i)[0]);
         set(&mut outputs, out, false);
         set(&mut outputs, inp, true);
@@ -115,7 +186,7 @@ fn tail_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
 }
 
 /// Ops to remove at the head: (op, its input, the tensor that becomes the input).
-fn head_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
+fn head_ops(sg: &Subgraph, cpu: &[usize]) -> Found {
     let mut inputs = tensor_mask(sg, &sg.inputs);
     let mut readers = Readers::new(sg);
     let mut removed = vec![false; sg.operators.len()];
@@ -129,7 +200,15 @@ fn head_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
                 && readers.of(ins[0]) == 1
                 && sg.operators[i].outputs.len() == 1
         });
-        let Some(i) = next else { return found };
+        let Some(i) = next else {
+            let stops = cpu
+                .iter()
+                .copied()
+                .filter(|&i| !removed[i] && non_const_inputs(sg, i).iter().any(|&t| member(&inputs, t)))
+                .map(|i| head_stop(sg, i, &inputs, &readers))
+                .collect();
+            return Found { ops: found, stops };
+        };
         let (inp, out) = (non_const_inputs(sg, i)[0], sg.operators[i].outputs[0]);
         set(&mut inputs, inp, false);
         set(&mut inputs, out, true);
@@ -139,9 +218,17 @@ fn head_ops(sg: &Subgraph, cpu: &[usize]) -> Vec<(usize, i32, i32)> {
     }
 }
 
+/// What a cut did: the changes, the ops it removed, and why it stopped (one line per CPU op still
+/// at that end of the model; empty when the model ends, or starts, in a delegate kernel).
+pub struct CutResult {
+    pub changes: Vec<Change>,
+    pub removed: Vec<usize>,
+    pub stops: Vec<String>,
+}
+
 /// Removes the ops and rewires the graph's inputs/outputs and signature defs.
-pub fn apply(d: &mut Draft<'_>, sg: &Subgraph, cpu: &[usize], cut: Cut) -> Vec<Change> {
-    let found = match cut {
+pub fn apply(d: &mut Draft<'_>, sg: &Subgraph, cpu: &[usize], cut: Cut) -> CutResult {
+    let Found { ops: found, stops } = match cut {
         Cut::Tail => tail_ops(sg, cpu),
         Cut::Head => head_ops(sg, cpu),
     };
@@ -161,7 +248,7 @@ pub fn apply(d: &mut Draft<'_>, sg: &Subgraph, cpu: &[usize], cut: Cut) -> Vec<C
     for &i in ops.iter().rev() {
         d.operators().remove(i);
     }
-    changes
+    CutResult { changes, removed: ops, stops }
 }
 
 fn rewire(d: &mut Draft<'_>, old: i32, new: i32, cut: Cut) {

@@ -115,6 +115,10 @@ pub struct FixReport {
     pub options: FixOptions,
     pub changes: Vec<Change>,
     pub not_fixed: Vec<NotFixed>,
+    /// For each requested cut: why it stopped where it did (which CPU op still ends or starts the
+    /// model, and why that op cannot be cut). Empty when every cut reached a delegate kernel.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_cut: Vec<String>,
     pub before: Analysis,
     pub before_verdict: Verdict,
     pub after: Analysis,
@@ -347,17 +351,24 @@ fn finish(
     before: Analysis,
     mut after: Analysis,
     mut changes: Vec<Change>,
-    not_fixed: Vec<NotFixed>,
+    mut not_fixed: Vec<NotFixed>,
     opts: &FixOptions,
 ) -> Result<(Vec<u8>, FixReport), ModelError> {
+    let mut not_cut = Vec::new();
     for &c in &opts.cut {
         let fm = model::read(&fixed)?;
         let cpu: Vec<usize> = after.plan.iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
+        if let (Some(f), true) = (&after.failure, cpu.is_empty()) {
+            not_cut.push(format!("nothing to cut: {} {}", f.message, f.reason));
+            continue;
+        }
         let mut d = Draft::open(&fixed)?;
         let cuts = cut::apply(&mut d, &fm.subgraphs[0], &cpu, c);
-        if !cuts.is_empty() {
+        not_cut.extend(cuts.stops.iter().cloned());
+        if !cuts.changes.is_empty() {
+            forget_removed(&mut not_fixed, m, &fm, &cuts.removed);
             let written = d.write()?;
-            changes.extend(cuts);
+            changes.extend(cuts.changes);
             fixed = written;
             after = delegate::analyze(&model::read(&fixed)?, &opts.target);
         }
@@ -375,6 +386,7 @@ fn finish(
         options: opts.clone(),
         changes,
         not_fixed,
+        not_cut,
         before,
         before_verdict,
         after,
@@ -382,6 +394,15 @@ fn finish(
         output_size,
     };
     Ok((fixed, report))
+}
+
+/// Ops a cut removed are not "cannot fix" any more. `not_fixed` counts ops of the original model
+/// `m`, the cut those of `cut_model` (after the other fixes, which may insert ops), so they are
+/// matched by the tensors they write: the fixes never renumber the tensors of ops they leave alone.
+fn forget_removed(not_fixed: &mut Vec<NotFixed>, m: &Model<'_>, cut_model: &Model<'_>, removed: &[usize]) {
+    let outputs_of = |model: &Model<'_>, i: usize| model.subgraphs[0].operators.get(i).map(|o| o.outputs.clone());
+    let gone: Vec<Vec<i32>> = removed.iter().filter_map(|&i| outputs_of(cut_model, i)).collect();
+    not_fixed.retain(|n| n.reasons.is_empty() || !outputs_of(m, n.op).is_some_and(|o| gone.contains(&o)));
 }
 
 /// Text form of a fix report.
@@ -405,6 +426,9 @@ pub fn render_text(r: &FixReport) -> String {
         }
     }
     out += &render_not_fixed(&r.not_fixed);
+    for line in &r.not_cut {
+        out += &format!("\nCannot cut: {line}\n");
+    }
     out += &format!("\nAfter: {}\n", r.after_verdict.summary);
     for row in &r.after.plan {
         out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
