@@ -301,13 +301,15 @@ pub fn render_text(r: &Report) -> String {
 fn render_subgraph(sg: &SubgraphReport) -> String {
     let mut out = format!("\nSubgraph {} {:?}: {} operators\n", sg.index, sg.name, sg.operators.len());
     for op in &sg.operators {
-        let ins: Vec<String> = op
-            .inputs
-            .iter()
-            .filter_map(|t| t.as_ref())
-            .filter(|t| !t.is_const)
-            .map(tensor_label)
-            .collect();
+        // Constant inputs (weights, sizes) are left out, unless the op reads nothing else (e.g. a
+        // DEQUANTIZE of fp16 weights), which would otherwise show no input at all.
+        let present: Vec<&TensorRef> = op.inputs.iter().filter_map(|t| t.as_ref()).collect();
+        let computed: Vec<&TensorRef> = present.iter().copied().filter(|t| !t.is_const).collect();
+        let ins: Vec<String> = if computed.is_empty() {
+            present.iter().map(|t| format!("const {}", tensor_label(t))).collect()
+        } else {
+            computed.into_iter().map(tensor_label).collect()
+        };
         let outs: Vec<String> = op.outputs.iter().map(tensor_label).collect();
         let opts: Vec<String> = op
             .options
