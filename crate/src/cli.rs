@@ -293,6 +293,9 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
     let (fixed, report) = fixes::fix(&bytes, &o).map_err(|e| format!("{}: {e}", path.display()))?;
     std::fs::write(&out, &fixed).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let stdout = match format {
+        Format::Text if report.changes.is_empty() => {
+            format!("{}\nWrote an unchanged copy to {} ({} bytes).\n", fixes::render_text(&report), out.display(), fixed.len())
+        }
         Format::Text => format!("{}\nWrote {} ({} bytes).\n", fixes::render_text(&report), out.display(), fixed.len()),
         Format::Json => to_json(&report)?,
     };
