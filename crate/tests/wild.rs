@@ -239,3 +239,25 @@ fn ops_removed_by_a_cut_are_not_also_cannot_fix() {
     assert!(r.not_fixed.iter().any(|n| n.op == 63));
     assert!(r.not_cut.is_empty(), "the model now ends in an NNAPI kernel: {:?}", r.not_cut);
 }
+
+#[test]
+fn a_fix_keeps_an_empty_constant_constant() {
+    // The reshape to a scalar, then an ARG_MAX with int64 output for argmax-int32 to rewrite.
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 4]));
+    let shape = b.add(const_bytes("shape", T::INT32, &[0], &[]));
+    let axis = b.add(delegate_doctor::builder::const_i32("axis", &[1], &[1]));
+    let idx = b.add(tensor("idx", T::INT64, &[1]));
+    let s = b.add(tensor("s", T::FLOAT32, &[1, 4]));
+    b.op(Op::RESHAPE, &[x, shape], &[s]).options(delegate_doctor::opts!(ReshapeOptions { new_shape: Some(vec![1, 4]) }));
+    b.op(Op::ARG_MAX, &[s, axis], &[idx]).options(delegate_doctor::opts!(ArgMaxOptions { output_type: T::INT64 }));
+    b.output(idx);
+    let bytes = b.finish();
+    let opts = FixOptions { target: Options { sdk: 29, ..Options::default() }, ..FixOptions::default() };
+    let (fixed, r) = fixes::fix(&bytes, &opts).unwrap();
+    assert!(r.changes.iter().any(|c| c.fix == "argmax-int32"), "{:?}", r.changes);
+    let m = model::read(&fixed).unwrap();
+    let t = m.subgraphs[0].tensors.iter().find(|t| t.name == "shape").unwrap();
+    assert!(t.is_const(), "the empty data vector survives the rewrite");
+    assert_eq!(m.data(t), Some(&[][..]));
+}
