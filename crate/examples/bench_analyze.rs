@@ -1,15 +1,24 @@
 //! Native benchmark of model reading and NNAPI analysis, on DeepLab and on a generated 5,000-op
 //! model (once with small weights, once with ~170 MB of weights). Prints figures, asserts nothing.
 //!
-//! `cargo run --release --example bench_analyze -- [--rounds N] [--models DIR] [--json FILE]`
+//! `cargo run --release --example bench_analyze -- [--rounds N] [--models DIR] [--json FILE] [--cli-only]`
 //! (from the repository root). `--models DIR` also writes the three models there, under the names
 //! bench/analyze.js loads; `--json FILE` writes the figures for scripts/bench-analyze.sh.
 //!
 //! Every figure is the time of one call: after a warm-up, each round times a batch of calls long
 //! enough (≥ 5 ms) for the clock, and the median and minimum are taken over the rounds. A round
 //! goes through every model and call in turn, so the noise of a shared machine falls on all alike.
+//!
+//! Then (alone with `--cli-only`) whole CLI runs: `delegate-doctor analyze MODEL --sdk 29 --format
+//! json` as a child process of the release binary (built first with `cargo build --release`), on
+//! the two generated models, with the file mapped (the default) and read into memory
+//! (`DD_READ=plain`): wall and CPU time and peak RSS (from `wait4`) per run, medians over the
+//! rounds, the four runs of a round interleaved; then the private memory (RssAnon, polled) of a
+//! few untimed runs. The runs are started from a small helper process (see `bench_cli`).
 
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use delegate_doctor::analyze::{self, ALL_LEVELS};
@@ -143,27 +152,47 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut rounds = 31;
+    let mut rounds: usize = 31;
     let mut models_dir = None;
     let mut json_file = None;
+    let mut cli_only = false;
+    let mut cli_runs_dir = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--rounds" => rounds = args.next().ok_or("--rounds N")?.parse()?,
-            "--models" => models_dir = Some(std::path::PathBuf::from(args.next().ok_or("--models DIR")?)),
+            "--models" => models_dir = Some(PathBuf::from(args.next().ok_or("--models DIR")?)),
             "--json" => json_file = Some(args.next().ok_or("--json FILE")?),
+            "--cli-only" => cli_only = true,
+            // Internal: the measuring process that bench_cli starts.
+            "--cli-runs" => cli_runs_dir = Some(PathBuf::from(args.next().ok_or("--cli-runs DIR")?)),
             _ => return Err(format!("unknown argument {a:?}").into()),
         }
     }
-    let deeplab = std::fs::read(DEEPLAB).map_err(|e| format!("{DEEPLAB}: {e} (run from the repository root)"))?;
-    let models = [
-        ("deeplab.tflite", deeplab),
-        ("gen5000.tflite", generated(GENERATED_OPS, 8)),
-        ("gen5000-big.tflite", generated(GENERATED_OPS, 256)),
-    ];
-    if let Some(dir) = &models_dir {
+    if let Some(dir) = cli_runs_dir {
+        return cli_runs(&dir, rounds);
+    }
+    let small = generated(GENERATED_OPS, 8);
+    let big = generated(GENERATED_OPS, 256);
+    if !cli_only {
+        let deeplab = std::fs::read(DEEPLAB).map_err(|e| format!("{DEEPLAB}: {e} (run from the repository root)"))?;
+        let models = [("deeplab.tflite", deeplab), ("gen5000.tflite", small.clone()), ("gen5000-big.tflite", big.clone())];
+        bench_calls(&models, rounds, models_dir.as_deref(), json_file.as_deref())?;
+        println!();
+    }
+    bench_cli([&small, &big], rounds)
+}
+
+/// The in-process figures: each call on each model, timed in batches.
+fn bench_calls(
+    models: &[(&str, Vec<u8>)],
+    rounds: usize,
+    models_dir: Option<&Path>,
+    json_file: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(dir) = models_dir {
         std::fs::create_dir_all(dir)?;
-        for (name, bytes) in &models {
+        for (name, bytes) in models {
             std::fs::write(dir.join(name), bytes)?;
         }
     }
@@ -221,4 +250,200 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(file, json!({ "rounds": rounds, "models": json }).to_string())?;
     }
     Ok(())
+}
+
+/// One whole CLI run as a child process.
+struct Run {
+    wall: Duration,
+    /// User + system time of the child.
+    cpu: Duration,
+    peak_rss_kib: i64,
+}
+
+/// `delegate-doctor analyze MODEL --sdk 29 --format json`, output discarded; `plain` sets
+/// `DD_READ=plain` (read the file into memory instead of mapping it).
+fn analyze_command(bin: &Path, model: &Path, plain: bool) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg("analyze").arg(model).args(["--sdk", "29", "--format", "json"]).stdout(Stdio::null());
+    if plain {
+        cmd.env("DD_READ", "plain");
+    } else {
+        cmd.env_remove("DD_READ");
+    }
+    cmd
+}
+
+/// Runs `delegate-doctor analyze MODEL --sdk 29 --format json` (output discarded) and waits for it
+/// with `wait4`, which returns the child's resource usage.
+fn run_cli(bin: &Path, model: &Path, plain: bool) -> Result<Run, String> {
+    let mut cmd = analyze_command(bin, model, plain);
+    let start = Instant::now();
+    let child = cmd.spawn().map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data (zero is a valid value), and wait4 writes only into the two
+    // locals it is given; the child is not waited for anywhere else.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    if waited != pid {
+        return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+    }
+    if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
+        return Err(format!("{} analyze {} failed (wait status {status})", bin.display(), model.display()));
+    }
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    // On Linux ru_maxrss is in KiB.
+    Ok(Run { wall, cpu: time(usage.ru_utime) + time(usage.ru_stime), peak_rss_kib: usage.ru_maxrss })
+}
+
+/// Builds the release CLI; a no-op when it is up to date.
+fn release_cli() -> Result<(), Box<dyn std::error::Error>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let built = Command::new(cargo).args(["build", "--quiet", "--release", "--bin", "delegate-doctor"]).status()?;
+    if !built.success() {
+        return Err("cargo build --release --bin delegate-doctor failed".into());
+    }
+    Ok(())
+}
+
+/// The release CLI, beside this example's directory: target/release/{examples/bench_analyze, delegate-doctor}.
+fn release_cli_path() -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let exe = std::env::current_exe()?;
+    let release = exe.parent().and_then(Path::parent).ok_or("no target directory above this example")?;
+    Ok(release.join(format!("delegate-doctor{}", std::env::consts::EXE_SUFFIX)))
+}
+
+fn median<T: Ord + Copy>(v: &[T]) -> T {
+    let mut v = v.to_vec();
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// The models of the CLI runs, written by `bench_cli` and run by `cli_runs` under these names.
+const CLI_MODELS: [&str; 2] = ["gen5000", "gen5000-big"];
+
+/// Writes the two generated models to a temporary directory and measures the CLI on them from a
+/// fresh, small process (this example again, with `--cli-runs DIR`). Not from this one: on Linux a
+/// child's peak RSS (`ru_maxrss`) includes the peak of the address space it was started from, and
+/// this process holds the models (hundreds of MB at its peak), which would hide the child's own figure.
+fn bench_cli(models: [&[u8]; 2], rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
+    release_cli()?;
+    let dir = std::env::temp_dir().join(format!("dd-bench-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let written = CLI_MODELS.iter().zip(models).try_for_each(|(name, bytes)| std::fs::write(dir.join(format!("{name}.tflite")), bytes));
+    let ran = written.map_err(|e| e.to_string()).and_then(|()| {
+        let status = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+            .arg("--cli-runs")
+            .arg(&dir)
+            .args(["--rounds", &rounds.to_string()])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if status.success() { Ok(()) } else { Err(format!("the CLI runs failed ({status})")) }
+    });
+    std::fs::remove_dir_all(&dir)?;
+    Ok(ran?)
+}
+
+/// One model and read mode of the CLI runs, with what was measured.
+struct CliCase {
+    name: &'static str,
+    bytes: u64,
+    path: PathBuf,
+    plain: bool,
+    runs: Vec<Run>,
+    anon_peaks_kib: Vec<i64>,
+}
+
+/// How many extra runs per case sample the private memory (not timed: the sampling costs CPU).
+const ANON_SAMPLES: usize = 3;
+
+/// Whole CLI runs on each model in `dir`, mapped and plain, interleaved within each round (in
+/// reverse order every other round); one round of warm-up is not counted. Then a few runs per
+/// case sample the child's private memory. Prints the medians and the ratios.
+fn cli_runs(dir: &Path, rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let bin = release_cli_path()?;
+    let mut cases = Vec::new();
+    for name in CLI_MODELS {
+        let path = dir.join(format!("{name}.tflite"));
+        let bytes = std::fs::metadata(&path)?.len();
+        for plain in [false, true] {
+            cases.push(CliCase { name, bytes, path: path.clone(), plain, runs: Vec::new(), anon_peaks_kib: Vec::new() });
+        }
+    }
+    for round in 0..=rounds {
+        let order: Vec<usize> = if round % 2 == 0 { (0..cases.len()).collect() } else { (0..cases.len()).rev().collect() };
+        for i in order {
+            let c = &mut cases[i];
+            let run = run_cli(&bin, &c.path, c.plain)?;
+            if round > 0 {
+                c.runs.push(run);
+            }
+        }
+    }
+    for _ in 0..ANON_SAMPLES {
+        for c in &mut cases {
+            c.anon_peaks_kib.push(sampled_anon_peak(&bin, &c.path, c.plain)?);
+        }
+    }
+    print_cli_figures(&bin, rounds, &cases);
+    Ok(())
+}
+
+/// Median wall ms, median CPU ms, median peak RSS MiB and the largest private memory seen, MiB.
+fn cli_figures(c: &CliCase) -> (f64, f64, f64, f64) {
+    let wall = median(&c.runs.iter().map(|r| r.wall).collect::<Vec<_>>());
+    let cpu = median(&c.runs.iter().map(|r| r.cpu).collect::<Vec<_>>());
+    let rss = median(&c.runs.iter().map(|r| r.peak_rss_kib).collect::<Vec<_>>());
+    let anon = c.anon_peaks_kib.iter().copied().max().unwrap_or(0);
+    (ms(wall), ms(cpu), rss as f64 / 1024.0, anon as f64 / 1024.0)
+}
+
+fn print_cli_figures(bin: &Path, rounds: usize, cases: &[CliCase]) {
+    println!("whole CLI runs: {} analyze MODEL --sdk 29 --format json > /dev/null", bin.display());
+    println!("{rounds} rounds (+1 warm-up), medians; the files are in the page cache (just written); peak RSS from");
+    println!("wait4 (counts the mapped file's resident pages too); private = largest RssAnon seen in {ANON_SAMPLES} sampled runs");
+    println!("  {:<34} {:>9} {:>9} {:>9} {:>13} {:>12}", "", "wall ms", "min", "cpu ms", "peak RSS MiB", "private MiB");
+    let mut figures = Vec::new();
+    for c in cases {
+        let (wall, cpu, rss, anon) = cli_figures(c);
+        let min = ms(c.runs.iter().map(|r| r.wall).min().unwrap_or_default());
+        let label = format!("{} ({:.1} MB) {}", c.name, c.bytes as f64 / 1e6, if c.plain { "plain" } else { "mapped" });
+        println!("  {label:<34} {wall:>9.1} {min:>9.1} {cpu:>9.1} {rss:>13.1} {anon:>12.1}");
+        figures.push((wall, cpu, rss, anon));
+    }
+    // The cases are [small mapped, small plain, big mapped, big plain].
+    let ratio = |a: usize, b: usize| {
+        let (x, y) = (figures[a], figures[b]);
+        format!("wall {:.2}×, cpu {:.2}×, peak RSS {:.2}×, private {:.2}×", x.0 / y.0, x.1 / y.1, x.2 / y.2, x.3 / y.3)
+    };
+    println!("  big / small, mapped:   {}", ratio(2, 0));
+    println!("  big / small, plain:    {}", ratio(3, 1));
+    println!("  plain / mapped, big:   {}", ratio(3, 2));
+    println!("  plain / mapped, small: {}", ratio(1, 0));
+}
+
+/// Runs the CLI once and polls its /proc/PID/status every 0.2 ms for RssAnon (its private
+/// memory: the heap, and the copy of the file when it is read), returning the largest value seen.
+/// The kernel keeps no peak of that figure, and the peak RSS of `wait4` includes the mapped file's
+/// page-cache pages, which are shared and cost no extra memory.
+fn sampled_anon_peak(bin: &Path, model: &Path, plain: bool) -> Result<i64, String> {
+    let mut child = analyze_command(bin, model, plain).spawn().map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file).ok().as_deref().and_then(rss_anon_kib) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            return if status.success() { Ok(peak) } else { Err(format!("{} failed ({status})", bin.display())) };
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// The RssAnon line of /proc/PID/status, in KiB (absent once the process has exited).
+fn rss_anon_kib(status: &str) -> Option<i64> {
+    let line = status.lines().find(|l| l.starts_with("RssAnon:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

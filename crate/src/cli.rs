@@ -1,7 +1,7 @@
 //! Command-line parsing and dispatch, kept in the library so tests can run it without a process.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use lexopt::prelude::*;
 
@@ -79,9 +79,64 @@ pub fn run(args: Vec<OsString>) -> Result<Output, String> {
     }
 }
 
-/// Reads the whole file; models are read from memory (the flatbuffer is verified in place).
-pub fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+/// A model file's bytes, for `model::read` (which verifies the flatbuffer in place): the file
+/// mapped read-only where that is possible, otherwise a copy in memory.
+pub enum FileBytes {
+    #[cfg(not(target_arch = "wasm32"))]
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            FileBytes::Mapped(map) => map,
+            FileBytes::Read(bytes) => bytes,
+        }
+    }
+}
+
+/// Opens a model file. A non-empty regular file is mapped, so that only the pages the reader
+/// touches (the graph, not the weights) are loaded: a 170 MB model then costs about what a 2 MB
+/// one with the same graph costs. Anything else — an empty file (which cannot be mapped), a pipe
+/// or a device such as /dev/stdin, a failed map, or `DD_READ=plain` in the environment (kept to
+/// compare both ways, see docs/benchmarks.md) — is read into memory from the same open handle.
+pub fn read_file(path: &Path) -> Result<FileBytes, String> {
+    let cannot_read = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+    let regular_len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(map) = regular_len.filter(|&len| len > 0).and_then(|_| map_model(&file)) {
+        return Ok(FileBytes::Mapped(map));
+    }
+    // As std::fs::read does: reserve the file's size up front when it is known.
+    let mut bytes = Vec::new();
+    let _ = bytes.try_reserve_exact(regular_len.and_then(|len| usize::try_from(len).ok()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(cannot_read)?;
+    Ok(FileBytes::Read(bytes))
+}
+
+/// A non-empty regular file mapped read-only; None (read it instead) when `DD_READ=plain` or the
+/// map fails.
+///
+/// Why the map is sound here: the file is opened read-only and this program never writes to it
+/// while it is mapped (`fix` unmaps its input before writing its output, which may be the same
+/// path). What the map cannot rule out is *another* process changing the file meanwhile: its new
+/// bytes would show through under a flatbuffer the reader has verified once and then trusts (a
+/// wrong report, or at worst a crash), and a truncation makes reading the lost pages raise
+/// SIGBUS, which kills the process without an error message. That is the trade-off memmap2
+/// documents for `Mmap::map` (and that every tool mapping its input accepts); a model that may be
+/// rewritten while it is analysed can be read with `DD_READ=plain` instead.
+#[cfg(not(target_arch = "wasm32"))]
+fn map_model(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    if std::env::var_os("DD_READ").is_some_and(|v| v == "plain") {
+        return None;
+    }
+    // SAFETY: a read-only map of a file this process does not modify; see the comment above for
+    // what another process could do.
+    unsafe { memmap2::Mmap::map(file) }.ok()
 }
 
 fn cmd_inspect(mut parser: lexopt::Parser) -> Result<Output, String> {
@@ -291,6 +346,10 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
     o.target.sdk = levels.and_then(|l| l.first().copied()).unwrap_or(29);
     let bytes = read_file(&path)?;
     let (fixed, report) = fixes::fix(&bytes, &o).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Unmap the input before writing: OUT may be the input itself, and truncating a mapped file
+    // would pull its pages from under the map. The report owns its data, so nothing reads the
+    // input after this (the borrow checker would refuse the drop otherwise).
+    drop(bytes);
     std::fs::write(&out, &fixed).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let stdout = match format {
         Format::Text if report.changes.is_empty() => {
