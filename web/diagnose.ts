@@ -101,9 +101,12 @@ export function renderPlanBar(bar: HTMLElement, a: LevelReport, inspect: Inspect
 function renderRefused(a: LevelReport, cures: Map<number, string>): void {
   const list = byId("refused");
   clear(list);
-  if (a.refused.length === 0) {
-    list.append(el("li", {}, "None: NNAPI accepts every op at this level."));
-    return;
+  if (a.refused.length === 0) list.append(el("li", {}, "None: NNAPI accepts every op at this level."));
+  // The fp16-weight DEQUANTIZEs are not refusals: one line for all of them.
+  const fp16 = a.fp16_weights;
+  if (fp16) {
+    const n = fp16.dequantize_nodes.length;
+    list.append(el("li", { class: "fp16-note" }, el("strong", {}, `${n} DEQUANTIZE (fp16 weights)`), el("div", {}, fp16.message)));
   }
   for (const r of a.refused) {
     const reasons = el("ul", {}, ...r.reasons.map((x) => el("li", { class: "reason" }, x)));

@@ -45,6 +45,8 @@ export function renderOps(r: InspectReport): void {
 /** Marks each op of the primary subgraph as accepted or refused at the chosen level. */
 export function markOps(a: LevelReport | undefined, cures: Map<number, string>): void {
   const refused = new Map((a?.refused ?? []).map((r) => [r.index, r.reasons] as const));
+  const fp16 = a?.fp16_weights;
+  const fp16OnCpu = new Set(fp16 && !fp16.delegated ? fp16.dequantize_nodes : []);
   for (const r of byId("op-table").querySelectorAll<HTMLTableRowElement>("tbody tr[data-subgraph='0']")) {
     const cell = r.querySelector("td.nnapi");
     const i = Number(r.dataset.index);
@@ -54,7 +56,7 @@ export function markOps(a: LevelReport | undefined, cures: Map<number, string>):
     cell.className = reasons ? "nnapi nnapi-no" : "nnapi nnapi-yes";
     r.dataset.refused = reasons ? "true" : "false";
     if (!reasons) {
-      cell.textContent = "accepted";
+      cell.textContent = fp16OnCpu.has(i) ? "stays on the CPU (fp16 weights: see Refused ops)" : "accepted";
       continue;
     }
     cell.append(reasons.join(" "));

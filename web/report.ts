@@ -70,6 +70,14 @@ export interface Refusal {
   reasons: string[];
 }
 
+/** The DEQUANTIZE ops of constant fp16 weights, said once (docs/json.md). */
+export interface Fp16Weights {
+  dequantize_nodes: number[];
+  delegated: boolean;
+  message: string;
+  left_on_cpu?: { index: number; op: string; kernel: "fails" | "wrong-results" | "unknown"; detail: string }[];
+}
+
 export interface LevelReport {
   sdk: number;
   level: number | null;
@@ -84,6 +92,7 @@ export interface LevelReport {
   tie?: { limit: number; size: number; partitions: number[][]; kept: number };
   plan: PlanRow[];
   refused: Refusal[];
+  fp16_weights?: Fp16Weights;
   failure?: { message: string; reason: string; op_index?: number };
   log: string[];
   assumptions: string[];

@@ -246,6 +246,7 @@ fn render_level(l: &LevelReport) -> String {
         out += &run_order(a);
     }
     out += &refusals(a);
+    out += &fp16_weights(a);
     out += &format!("\nVerdict: {}\n", l.verdict.summary);
     out += &assumptions(a);
     out
@@ -259,6 +260,11 @@ fn run_order(a: &Analysis) -> String {
         out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
     }
     out
+}
+
+/// The fp16-weight DEQUANTIZE ops, said once rather than once per op.
+fn fp16_weights(a: &Analysis) -> String {
+    a.fp16_weights.as_ref().map_or_else(String::new, |w| format!("\nfp16 weights: {}\n", w.message))
 }
 
 fn refusals(a: &Analysis) -> String {

@@ -89,6 +89,12 @@ pub fn const_f32(name: &str, shape: &[i32], values: &[f32]) -> TensorSpec {
     const_bytes(name, TensorType::FLOAT32, shape, &bytes)
 }
 
+/// A float16 constant holding `values` rounded to half precision (the fp16-weight layout).
+pub fn const_f16(name: &str, shape: &[i32], values: &[f32]) -> TensorSpec {
+    let bytes: Vec<u8> = values.iter().flat_map(|&v| crate::half::f32_to_f16(v).to_le_bytes()).collect();
+    const_bytes(name, TensorType::FLOAT16, shape, &bytes)
+}
+
 pub fn const_i32(name: &str, shape: &[i32], values: &[i32]) -> TensorSpec {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     const_bytes(name, TensorType::INT32, shape, &bytes)

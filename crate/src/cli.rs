@@ -22,7 +22,7 @@ commands:
                                          rewrite the model so NNAPI accepts more of it
                                          (default target: --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
-                                         conv-zero-bias; cut only on request)
+                                         conv-zero-bias, fp16-weights-to-fp32; cut only on request)
   help                                   this text
 
 analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):

@@ -8,6 +8,7 @@ pub mod control_deps;
 pub mod cost;
 pub mod dynamic;
 pub mod fixes;
+pub mod half;
 pub mod infer;
 pub mod inspect;
 pub mod model;

@@ -145,6 +145,34 @@ impl<'a> Draft<'a> {
         self.add_tensor(t)
     }
 
+    /// Gives tensor `index` of subgraph 0 a new buffer holding `data`, making it a constant.
+    pub fn set_data(&mut self, index: i32, data: Vec<u8>) {
+        let buffer = self.add_buffer(data);
+        if let Some(t) = self.tensor(index) {
+            t.buffer = buffer;
+        }
+    }
+
+    /// Writes buffer `index` without data from now on (for a buffer no tensor uses any more; the
+    /// buffer stays, so no index changes).
+    pub fn clear_buffer(&mut self, index: u32) {
+        let i = index as usize;
+        if i == 0 || i >= self.sources.len() {
+            return;
+        }
+        self.sources[i] = Source::Empty;
+        if let Some(b) = self.model.buffers.as_mut().and_then(|b| b.get_mut(i)) {
+            b.offset = 0;
+            b.size = 0;
+        }
+    }
+
+    /// The builtin operator of an operator-code index (as `model::read` resolves it).
+    pub fn builtin_code(&self, opcode_index: u32) -> Option<BuiltinOperator> {
+        let c = self.model.operator_codes.as_ref()?.get(opcode_index as usize)?;
+        Some(BuiltinOperator(c.builtin_code.0.max(c.deprecated_builtin_code as i32)))
+    }
+
     /// A new activation tensor like `like` (type, quantization) with another shape and name.
     pub fn add_tensor_like(&mut self, like: i32, name: &str, shape: &[i32]) -> i32 {
         let mut t = self.tensor(like).cloned().unwrap_or_default();

@@ -1,9 +1,10 @@
 //! The delegate as a whole on constructed models: outcomes that are not a plan, the fp16 path,
 //! partition limits, clustering and control flow.
 
-use delegate_doctor::builder::{const_bytes, const_i32, const_i64, tensor, ModelBuilder};
+use delegate_doctor::builder::{const_bytes, const_f16, const_i32, const_i64, tensor, ModelBuilder};
 use delegate_doctor::model::{self, BuiltinOperator as Op, TensorType as T};
 use delegate_doctor::nnapi::delegate::{analyze, Analysis, Options, Outcome};
+use delegate_doctor::nnapi::fp16::KernelVerdict;
 use delegate_doctor::opts;
 
 fn run(bytes: &[u8], o: &Options) -> Analysis {
@@ -167,7 +168,7 @@ fn fp16_weights_are_delegated_whole_when_everything_else_is_accepted() {
     let a = run(&fp16_model(Op::RELU), &Options { sdk: 30, ..Options::default() });
     assert_eq!(a.outcome, Outcome::Full, "{:?}", a.refused);
     assert_eq!(a.plan[0].nodes.as_deref(), Some(&[0, 1, 2][..]));
-    // DEQUANTIZE is reported as staying on the CPU in the partial case.
+    // In the partial case the DEQUANTIZE stays on the CPU.
     let p = run(&fp16_model(Op::ZEROS_LIKE), &Options { sdk: 30, ..Options::default() });
     assert_eq!(p.outcome, Outcome::Partial);
     assert_eq!(names(&p), vec!["DEQUANTIZE [w]:0", "TfLiteNnapiDelegate [h]:3", "ZEROS_LIKE [y]:2"]);
@@ -251,4 +252,184 @@ fn validation_subgraphs_are_left_alone() {
     let r = run(&b.finish(), &Options { sdk: 30, ..Options::default() });
     assert_eq!(r.outcome, Outcome::Full, "{:?}", r.failure);
     assert!(r.other_subgraphs.is_empty());
+}
+
+// ------------------------------------------------------------------ fp16 weights (issue 11)
+
+fn conv_options(code: Op) -> delegate_doctor::model::BuiltinOptionsT {
+    use tflite_schema::tflite::Padding;
+    if code == Op::DEPTHWISE_CONV_2D {
+        opts!(DepthwiseConv2DOptions { padding: Padding::SAME, stride_w: 1, stride_h: 1, depth_multiplier: 1 })
+    } else {
+        opts!(Conv2DOptions { padding: Padding::SAME, stride_w: 1, stride_h: 1 })
+    }
+}
+
+/// A float16 constant and its DEQUANTIZE; returns the float32 tensor.
+fn dequantized(b: &mut ModelBuilder, name: &str, shape: &[i32], value: f32) -> i32 {
+    let n = shape.iter().product::<i32>() as usize;
+    let w16 = b.add(const_f16(&format!("{name}_fp16"), shape, &vec![value; n]));
+    let w = b.add(tensor(name, T::FLOAT32, shape));
+    b.op(Op::DEQUANTIZE, &[w16], &[w]);
+    w
+}
+
+/// A CONV_2D or DEPTHWISE_CONV_2D on [1,8,8,4] with fp16 filter and bias (as the converter writes them).
+fn fp16_layer(b: &mut ModelBuilder, code: Op, x: i32, name: &str) -> i32 {
+    let filter = if code == Op::DEPTHWISE_CONV_2D { [1, 3, 3, 4] } else { [4, 3, 3, 4] };
+    let w = dequantized(b, &format!("{name}/kernel"), &filter, 0.5);
+    let bias = dequantized(b, &format!("{name}/bias"), &[4], 0.25);
+    let y = b.add(tensor(name, T::FLOAT32, &[1, 8, 8, 4]));
+    b.op(code, &[x, w, bias], &[y]).options(conv_options(code));
+    y
+}
+
+fn unary(b: &mut ModelBuilder, code: Op, x: i32, name: &str) -> i32 {
+    let y = b.add(tensor(name, T::FLOAT32, &[1, 8, 8, 4]));
+    b.op(code, &[x], &[y]);
+    y
+}
+
+/// fp16-weight layers in three NNAPI partitions split by SQUAREs (which NNAPI has no case for):
+/// {2 CONV, 3 RELU, 6 CONV}, {10 CONV, 11 RELU}, {15 DEPTHWISE_CONV_2D}; ops 0, 1, 4, 5, 8, 9, 13
+/// and 14 are the DEQUANTIZEs.
+fn fp16_islands() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 8, 8, 4]));
+    let mut t = fp16_layer(&mut b, Op::CONV_2D, x, "conv1");
+    t = unary(&mut b, Op::RELU, t, "relu1");
+    t = fp16_layer(&mut b, Op::CONV_2D, t, "conv2");
+    t = unary(&mut b, Op::SQUARE, t, "square1");
+    t = fp16_layer(&mut b, Op::CONV_2D, t, "conv3");
+    t = unary(&mut b, Op::RELU, t, "relu2");
+    t = unary(&mut b, Op::SQUARE, t, "square2");
+    t = fp16_layer(&mut b, Op::DEPTHWISE_CONV_2D, t, "depthwise");
+    b.output(t);
+    b.finish()
+}
+
+#[test]
+fn fp16_dequantizes_of_a_fully_delegated_model_are_delegated_not_refused() {
+    let a = run(&fp16_model(Op::RELU), &Options { sdk: 30, ..Options::default() });
+    assert_eq!(a.outcome, Outcome::Full);
+    assert!(a.refused.is_empty(), "{:?}", a.refused);
+    let w = a.fp16_weights.as_ref().expect("an fp16 note");
+    assert!(w.delegated);
+    assert_eq!(w.dequantize_nodes, vec![0]);
+    assert!(w.message.contains("are delegated") || w.message.contains("is delegated"), "{}", w.message);
+    assert!(w.left_on_cpu.is_empty());
+}
+
+#[test]
+fn fp16_dequantizes_left_on_the_cpu_are_said_once() {
+    let a = run(&fp16_islands(), &Options { sdk: 29, ..Options::default() });
+    assert_eq!(a.outcome, Outcome::Partial);
+    assert_eq!(a.refused.iter().map(|r| (r.index, r.op.as_str())).collect::<Vec<_>>(), vec![(7, "SQUARE"), (12, "SQUARE")]);
+    let w = a.fp16_weights.as_ref().expect("an fp16 note");
+    assert!(!w.delegated);
+    assert_eq!(w.dequantize_nodes, vec![0, 1, 4, 5, 8, 9, 13, 14]);
+    assert!(w.message.starts_with("The 8 DEQUANTIZE ops of constant fp16 weights stay on the CPU"), "{}", w.message);
+    // The text report says it once, and lists no DEQUANTIZE among the refused ops.
+    let text = delegate_doctor::analyze::render_text(&delegate_doctor::analyze::report(
+        &model::read(&fp16_islands()).unwrap(),
+        &Options::default(),
+        &[29],
+    ));
+    assert_eq!(text.matches("DEQUANTIZE ops of constant fp16 weights").count(), 1, "{text}");
+    assert!(!text.contains("DEQUANTIZE v1"), "{text}");
+    assert_eq!(a.delegate_kernels, 3);
+}
+
+#[test]
+fn a_partition_limit_sends_fp16_rewired_ops_to_the_cpu_and_prepare_fails() {
+    let bytes = fp16_islands();
+    for sdk in 27..=35 {
+        for disable_nnapi_cpu in [true, false] {
+            for accelerator in [None, Some("npu"), Some("nnapi-reference")] {
+                let base = Options {
+                    sdk,
+                    disable_nnapi_cpu,
+                    accelerator_name: accelerator.map(str::to_string),
+                    ..Options::default()
+                };
+                let case = format!("API {sdk}, disable_nnapi_cpu {disable_nnapi_cpu}, accelerator {accelerator:?}");
+                for limit in [0, 3] {
+                    let a = run(&bytes, &Options { max_delegated_partitions: limit, ..base.clone() });
+                    assert_eq!((a.outcome, a.delegate_kernels), (Outcome::Partial, 3), "{case}, limit {limit}");
+                }
+                let two = run(&bytes, &Options { max_delegated_partitions: 2, ..base.clone() });
+                assert_eq!(two.outcome, Outcome::Fails, "{case}, limit 2");
+                assert_eq!(two.failure.as_ref().and_then(|f| f.op_index), Some(15), "{case}");
+                let one = run(&bytes, &Options { max_delegated_partitions: 1, ..base.clone() });
+                assert_eq!(one.failure.as_ref().and_then(|f| f.op_index), Some(10), "{case}, limit 1: the first in run order");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_fp16_limit_failure_says_what_fails_and_the_cures() {
+    let a = run(&fp16_islands(), &Options { sdk: 29, max_delegated_partitions: 2, ..Options::default() });
+    let f = a.failure.as_ref().expect("a failure");
+    assert_eq!(f.message, "Failed to apply NNAPI delegate.");
+    for part in [
+        "keeps 2 of the 3 NNAPI partitions",
+        "op 15 (DEPTHWISE_CONV_2D) fails to prepare: tflite/kernels/depthwise_conv.cc: filter->type == data_type || data_type == kTfLiteInt16 || filter->type == kTfLiteInt4 was not true",
+        "--max-delegated-partitions 0",
+        "fp16-weights-to-fp32",
+        "the file grows by about 968 bytes",
+    ] {
+        assert!(f.reason.contains(part), "{part:?} not in {}", f.reason);
+    }
+    let tail: Vec<&str> = a.log.iter().rev().take(4).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        vec![
+            "tflite/kernels/depthwise_conv.cc: filter->type == data_type || data_type == kTfLiteInt16 || filter->type == kTfLiteInt4 was not true.",
+            "Node number 15 (DEPTHWISE_CONV_2D) failed to prepare.",
+            "Restored original execution plan after delegate application failure.",
+            "Failed to apply NNAPI delegate.",
+        ]
+    );
+    assert!(a.log[0].starts_with("Replacing 5 out of 16 node(s)"), "{:?}", a.log);
+    assert!(a.plan.is_empty());
+    // What is worth showing survives the failure: the refusals and the fp16 note.
+    assert_eq!(a.refused.len(), 2);
+    let w = a.fp16_weights.as_ref().expect("an fp16 note");
+    assert_eq!(w.left_on_cpu.iter().map(|r| r.index).collect::<Vec<_>>(), vec![15]);
+    // Limit 1 drops {10, 11} too: the CONV_2D prepares first and fails on its bias.
+    let one = run(&fp16_islands(), &Options { sdk: 29, max_delegated_partitions: 1, ..Options::default() });
+    let w = one.fp16_weights.as_ref().unwrap();
+    assert_eq!(w.left_on_cpu.iter().map(|r| (r.index, r.op.as_str())).collect::<Vec<_>>(), vec![(10, "CONV_2D"), (15, "DEPTHWISE_CONV_2D")]);
+    assert!(one.log.contains(&"tflite/kernels/conv.cc: bias->type != input_type (FLOAT16 != FLOAT32)".to_string()));
+}
+
+#[test]
+fn the_fp16_limit_failure_needs_the_delegate_to_run() {
+    // Only nnapi-reference on the phone and --disable-nnapi-cpu: the delegate does nothing at all.
+    let o = Options { sdk: 30, max_delegated_partitions: 1, devices: Some(vec!["nnapi-reference".into()]), ..Options::default() };
+    assert_eq!(run(&fp16_islands(), &o).outcome, Outcome::None);
+    // Below API 27 there is no NNAPI.
+    assert_eq!(run(&fp16_islands(), &Options { sdk: 26, max_delegated_partitions: 1, ..Options::default() }).outcome, Outcome::None);
+}
+
+#[test]
+fn a_dropped_op_whose_kernel_misreads_fp16_is_a_warning_not_a_failure() {
+    // x → RELU → RELU → SQUARE → PRELU(alpha fp16): the limit drops the PRELU, whose kernel does
+    // not check alpha's type.
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 8, 8, 4]));
+    let mut t = unary(&mut b, Op::RELU, x, "relu1");
+    t = unary(&mut b, Op::RELU, t, "relu2");
+    t = unary(&mut b, Op::SQUARE, t, "square");
+    let alpha = dequantized(&mut b, "alpha", &[1, 1, 4], 0.1);
+    let y = b.add(tensor("prelu", T::FLOAT32, &[1, 8, 8, 4]));
+    b.op(Op::PRELU, &[t, alpha], &[y]);
+    b.output(y);
+    let a = run(&b.finish(), &Options { sdk: 29, max_delegated_partitions: 1, ..Options::default() });
+    assert_eq!(a.outcome, Outcome::Partial, "{:?}", a.failure);
+    let w = a.fp16_weights.as_ref().unwrap();
+    assert_eq!(w.left_on_cpu.len(), 1);
+    assert_eq!(w.left_on_cpu[0].kernel, KernelVerdict::WrongResults);
+    assert!(w.message.contains("op 4 (PRELU)"), "{}", w.message);
 }

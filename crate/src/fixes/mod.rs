@@ -10,6 +10,7 @@
 pub mod argmax;
 pub mod bias;
 pub mod cut;
+pub mod fp16_weights;
 pub mod int64;
 pub mod pool;
 pub mod resize;
@@ -27,7 +28,7 @@ pub use cut::Cut;
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
 /// Every fix, in the order the planner tries them.
-pub const ALL_FIXES: [&str; 6] = [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, cut::ID];
+pub const ALL_FIXES: [&str; 7] = [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, cut::ID];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -133,6 +134,7 @@ enum Planned {
     Pool(pool::Plan),
     Int64(int64::Plan),
     Bias(bias::Plan),
+    Fp16Weights(fp16_weights::Plan),
 }
 
 impl Planned {
@@ -143,6 +145,7 @@ impl Planned {
             Planned::Pool(_) => pool::ID,
             Planned::Int64(_) => int64::ID,
             Planned::Bias(_) => bias::ID,
+            Planned::Fp16Weights(_) => fp16_weights::ID,
         }
     }
     /// Fixes that insert ops go last for an op, after the in-place ones.
@@ -156,6 +159,7 @@ impl Planned {
             Planned::Pool(p) => pool::apply(d, p),
             Planned::Int64(p) => int64::apply(d, p),
             Planned::Bias(p) => bias::apply(d, p),
+            Planned::Fp16Weights(p) => fp16_weights::apply(d, p),
         }
     }
 }
@@ -164,12 +168,13 @@ type Cures = fn(&str) -> bool;
 
 /// Which fix might cure a reason, and how to plan it.
 fn fixes_for(reason: &str) -> Vec<(&'static str, Cures)> {
-    let all: [(&'static str, Cures); 5] = [
+    let all: [(&'static str, Cures); 6] = [
         (argmax::ID, argmax::cures),
         (resize::ID, resize::cures),
         (pool::ID, pool::cures),
         (int64::ID, int64::cures),
         (bias::ID, bias::cures),
+        (fp16_weights::ID, fp16_weights::cures),
     ];
     all.into_iter().filter(|(_, cures)| cures(reason)).collect()
 }
@@ -181,6 +186,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
         pool::ID => pool::plan(c, i).map(Planned::Pool),
         int64::ID => int64::plan(c, i).map(Planned::Int64),
         bias::ID => bias::plan(c, i).map(Planned::Bias),
+        fp16_weights::ID => fp16_weights::plan(c, i).map(Planned::Fp16Weights),
         other => Err(format!("unknown fix {other}")),
     }
 }
@@ -289,7 +295,7 @@ fn attempt(
     };
     let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
     let mut ctx = Ctx { model: m, sg, level, opts, int32_argmax: Vec::new() };
-    let problems = problems(m, before);
+    let problems = problems(m, before, opts);
     ctx.int32_argmax = problems
         .iter()
         .filter(|(i, r)| r.iter().any(|x| argmax::cures(x)) && plan_op(&ctx, *i, r, excluded).is_ok())
@@ -313,8 +319,10 @@ fn attempt(
 }
 
 /// Ops of the primary subgraph with the reasons they keep NNAPI from running them: the ops
-/// Validate refuses, and accepted ops with constant int64 operands (NNAPI cannot build those).
-fn problems(m: &Model<'_>, before: &Analysis) -> Vec<(usize, Vec<String>)> {
+/// Validate refuses, accepted ops with constant int64 operands (NNAPI cannot build those), and the
+/// first fp16-weight DEQUANTIZE when the fp16 path leaves ops reading float16 weights on the CPU
+/// (or when the fold is asked for by name).
+fn problems(m: &Model<'_>, before: &Analysis, opts: &FixOptions) -> Vec<(usize, Vec<String>)> {
     let mut list: Vec<(usize, Vec<String>)> = before.refused.iter().map(|r| (r.index, r.reasons.clone())).collect();
     let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
     for (i, op) in sg.operators.iter().enumerate() {
@@ -324,8 +332,24 @@ fn problems(m: &Model<'_>, before: &Analysis) -> Vec<(usize, Vec<String>)> {
             list.push((i, vec!["Failed to add NN API tensor: type INT64 is not supported.".into()]));
         }
     }
+    if let Some((first, reason)) = fp16_problem(m, before, opts) {
+        list.push((first, vec![reason.into()]));
+    }
     list.sort_by_key(|(i, _)| *i);
     list
+}
+
+/// The DEQUANTIZE the fold is planned at: the first of the primary subgraph's fp16-weight
+/// DEQUANTIZEs, when the target leaves ops reading fp16 weights on the CPU (failing or not) or the
+/// user named the fix in --only.
+fn fp16_problem(m: &Model<'_>, before: &Analysis, opts: &FixOptions) -> Option<(usize, &'static str)> {
+    let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
+    let first = sg.operators.iter().position(|op| crate::nnapi::fp16::is_const_fp16_dequantize(sg, op))?;
+    if before.fp16_weights.as_ref().is_some_and(|w| !w.left_on_cpu.is_empty()) {
+        return Some((first, crate::nnapi::fp16::LEFT_ON_CPU_REASON));
+    }
+    let asked = opts.only.as_ref().is_some_and(|o| o.iter().any(|x| x == fp16_weights::ID));
+    asked.then_some((first, fp16_weights::REQUESTED_REASON))
 }
 
 /// Changes whose ops the fixed model still refuses.

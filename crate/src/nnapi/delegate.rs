@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::fp16::{self as fp16_path, Fp16Reader, Fp16Weights, KernelVerdict};
 use super::rules::{self, nnapi_can_represent, ValidateContext};
 use crate::dynamic;
 use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
@@ -148,6 +149,9 @@ pub struct SubgraphPlan {
     pub partitions: usize,
     pub plan: Vec<PlanRow>,
     pub refused: Vec<Refusal>,
+    /// The DEQUANTIZE ops of constant fp16 weights, when the subgraph has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fp16_weights: Option<Fp16Weights>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
     /// Set when the partition limit cut between partitions of equal size.
@@ -176,6 +180,10 @@ pub struct Analysis {
     /// Run order of the primary subgraph.
     pub plan: Vec<PlanRow>,
     pub refused: Vec<Refusal>,
+    /// The DEQUANTIZE ops of constant fp16 weights of the primary subgraph, when it has any: what
+    /// the delegate does with them, said once (they are not listed in `refused`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fp16_weights: Option<Fp16Weights>,
     /// Subgraphs after the first (control-flow bodies), when the model has any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_subgraphs: Vec<SubgraphPlan>,
@@ -260,11 +268,13 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     for (si, sg) in delegated_subgraphs(model) {
         match prepare_subgraph(model, si, sg, o, setting) {
             Ok(p) => plans.push(p),
-            Err((f, refused)) => {
+            Err(failed) => {
                 if si == 0 {
-                    a.refused = refused;
+                    a.refused = failed.refused;
+                    a.fp16_weights = failed.fp16_weights;
                 }
-                return fail(a, f);
+                a.log.extend(failed.log);
+                return fail(a, failed.failure);
             }
         }
     }
@@ -303,6 +313,7 @@ fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
         tie: None,
         plan: Vec::new(),
         refused: Vec::new(),
+        fp16_weights: None,
         other_subgraphs: Vec::new(),
         failure: None,
         log: Vec::new(),
@@ -366,6 +377,7 @@ fn finish(mut a: Analysis, mut plans: Vec<SubgraphPlan>) -> Analysis {
         a.plan = main.plan;
         a.refused = main.refused;
         a.tie = main.tie;
+        a.fp16_weights = main.fp16_weights;
         a.log.extend(main.log);
     }
     a.tie_at_limit = a.tie.is_some() || others.iter().any(|p| p.tie.is_some());
@@ -404,11 +416,6 @@ struct Fp16 {
     dequant_nodes: Vec<usize>,
 }
 
-fn is_const_fp16_dequantize(sg: &Subgraph, op: &Operator) -> bool {
-    op.code == B::DEQUANTIZE
-        && op.input(0).and_then(|t| sg.tensors.get(t)).is_some_and(|t| t.dtype == TensorType::FLOAT16 && t.is_const())
-}
-
 fn remapped(op: &Operator, remap: &HashMap<i32, i32>) -> Operator {
     let mut op = op.clone();
     for t in op.inputs.iter_mut() {
@@ -419,10 +426,19 @@ fn remapped(op: &Operator, remap: &HashMap<i32, i32>) -> Operator {
     op
 }
 
+/// The plain Validate loop, or the fp16 path's (`FP16GraphPartitionHelper::IsNodeSupported`,
+/// tflite/delegates/utils.cc): a DEQUANTIZE of a constant fp16 tensor counts as unsupported but is
+/// not a refusal (the note in `Fp16Weights` says once what becomes of them), and every other op is
+/// validated as if it read the fp16 constants directly.
 fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
     let ctx = ValidateContext { model, subgraph: sg, level: s.level, accel: s.accel };
-    let fp16_nodes: Vec<usize> =
-        sg.operators.iter().enumerate().filter(|(_, op)| is_const_fp16_dequantize(sg, op)).map(|(i, _)| i).collect();
+    let fp16_nodes: Vec<usize> = sg
+        .operators
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| fp16_path::is_const_fp16_dequantize(sg, op))
+        .map(|(i, _)| i)
+        .collect();
     let remap: HashMap<i32, i32> = fp16_nodes
         .iter()
         .filter_map(|&i| Some((*sg.operators[i].outputs.first()?, *sg.operators[i].inputs.first()?)))
@@ -431,13 +447,11 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
     let mut supported = Vec::with_capacity(sg.operators.len());
     let mut refused = Vec::new();
     for (i, op) in sg.operators.iter().enumerate() {
-        let reasons = if fp16_mask[i] {
-            vec!["A DEQUANTIZE of constant fp16 weights stays on the CPU; the ops reading it use the fp16 weights directly (fp16 path).".to_string()]
-        } else if remap.is_empty() {
-            rules::validate(&ctx, op)
-        } else {
-            rules::validate(&ctx, &remapped(op, &remap))
-        };
+        if fp16_mask[i] {
+            supported.push(false);
+            continue;
+        }
+        let reasons = if remap.is_empty() { rules::validate(&ctx, op) } else { rules::validate(&ctx, &remapped(op, &remap)) };
         supported.push(reasons.is_empty());
         if !reasons.is_empty() {
             refused.push(Refusal { index: i, op: op.type_name(), version: op.version, reasons });
@@ -472,36 +486,46 @@ fn partition_opts(o: &Options, model: &Model<'_>, si: usize) -> partition::Optio
     }
 }
 
-/// The plan of one subgraph, or the failure with the ops Validate refused (still worth showing).
-fn prepare_subgraph(
-    model: &Model<'_>,
-    si: usize,
-    sg: &Subgraph,
-    o: &Options,
-    s: Setting,
-) -> Result<SubgraphPlan, (Failure, Vec<Refusal>)> {
-    let mut v = validate_all(model, sg, s);
-    let refused = std::mem::take(&mut v.refused);
-    plan_subgraph(model, si, sg, o, s, &v).map(|mut p| {
-        p.refused = refused.clone();
-        p
-    }).map_err(|f| (f, refused))
+/// A subgraph the delegate cannot be applied to, with what is still worth showing.
+struct Failed {
+    failure: Failure,
+    refused: Vec<Refusal>,
+    fp16_weights: Option<Fp16Weights>,
+    /// Lines logged before the failure message.
+    log: Vec<String>,
 }
 
-fn plan_subgraph(
-    model: &Model<'_>,
-    si: usize,
-    sg: &Subgraph,
-    o: &Options,
-    s: Setting,
-    v: &Validation,
-) -> Result<SubgraphPlan, Failure> {
+impl Failed {
+    fn new(failure: Failure) -> Box<Failed> {
+        Box::new(Failed { failure, refused: Vec::new(), fp16_weights: None, log: Vec::new() })
+    }
+}
+
+/// The plan of one subgraph, or the failure with the ops Validate refused (still worth showing).
+fn prepare_subgraph(model: &Model<'_>, si: usize, sg: &Subgraph, o: &Options, s: Setting) -> Result<SubgraphPlan, Box<Failed>> {
+    let mut v = validate_all(model, sg, s);
+    let refused = std::mem::take(&mut v.refused);
+    match plan_subgraph(model, si, sg, o, s, &v) {
+        Ok(mut p) => {
+            p.refused = refused;
+            Ok(p)
+        }
+        Err(mut failed) => {
+            failed.refused = refused;
+            Err(failed)
+        }
+    }
+}
+
+fn plan_subgraph(model: &Model<'_>, si: usize, sg: &Subgraph, o: &Options, s: Setting, v: &Validation) -> Result<SubgraphPlan, Box<Failed>> {
     let popts = partition_opts(o, model, si);
-    let partition_err = |e: partition::PartitionError| Failure {
-        message: "Failed to apply NNAPI delegate.".into(),
-        reason: format!("the graph cannot be partitioned: {e}"),
-        subgraph: Some(si),
-        op_index: None,
+    let partition_err = |e: partition::PartitionError| {
+        Failed::new(Failure {
+            message: "Failed to apply NNAPI delegate.".into(),
+            reason: format!("the graph cannot be partitioned: {e}"),
+            subgraph: Some(si),
+            op_index: None,
+        })
     };
     let plain = graph_of(sg, &[], &HashMap::new());
     let mut supported: Vec<usize> = (0..sg.operators.len()).filter(|&i| v.supported[i]).collect();
@@ -510,25 +534,119 @@ fn plan_subgraph(
         supported = fp16_selection(sg, &plain, &supported, fp16, &popts).map_err(partition_err)?;
         graph = graph_of(sg, &supported, &fp16.remap);
     }
+    let note = |chosen: &[usize]| v.fp16.as_ref().map(|f| fp16_note(f, chosen, s));
     if supported.is_empty() {
-        return Ok(cpu_only_plan(si, sg, Vec::new()));
+        let mut p = cpu_only_plan(si, sg, Vec::new());
+        p.fp16_weights = note(&[]);
+        return Ok(p);
     }
+    let with_note = |f: Failure, chosen: &[usize]| {
+        let mut failed = Failed::new(f);
+        failed.fp16_weights = note(chosen);
+        failed
+    };
     let preview = delegate_subsets(&graph, &supported, &popts).map_err(partition_err)?;
     if s.queries_device {
         // The device query builds an NNAPI model for every validated partition.
-        check_buildable(si, sg, &supported)?;
+        check_buildable(si, sg, &supported).map_err(|f| with_note(f, &supported))?;
     }
     let tie = tie_at_limit(o.max_delegated_partitions, &preview);
-    let chosen = limit_partitions(o.max_delegated_partitions, &preview, supported);
+    let chosen = limit_partitions(o.max_delegated_partitions, &preview, supported.clone());
     if !s.queries_device {
         // Without the query, only the kernels that are created build an NNAPI model.
-        check_buildable(si, sg, &chosen)?;
+        check_buildable(si, sg, &chosen).map_err(|f| with_note(f, &chosen))?;
     }
     let mask = node_mask(sg.operators.len(), &chosen);
     let subsets = partition::partition(&graph, |i| mask[i], &popts).map_err(partition_err)?;
-    let mut plan = plan_of(si, sg, &subsets, chosen.len(), Vec::new());
-    plan.tie = tie;
-    Ok(plan)
+    let mut p = plan_of(si, sg, &subsets, chosen.len(), Vec::new());
+    p.tie = tie;
+    let readers = v.fp16.as_ref().map(|f| left_reading_fp16(sg, f, &subsets, &supported, &chosen)).unwrap_or_default();
+    if let Some(first) = readers.iter().find(|r| r.kernel == KernelVerdict::Fails) {
+        let mut failed = Failed::new(fp16_limit_failure(si, sg, o, preview.len(), readers.len(), first));
+        failed.log = p.log.take().into_iter().chain(fp16_failure_log(first)).collect();
+        failed.fp16_weights = note(&chosen).map(|w| w.with_left_on_cpu(readers, false));
+        return Err(failed);
+    }
+    p.fp16_weights = note(&chosen).map(|w| w.with_left_on_cpu(readers, true));
+    Ok(p)
+}
+
+/// The note about the DEQUANTIZE ops: delegated when the chosen nodes include all of them.
+fn fp16_note(fp16: &Fp16, chosen: &[usize], s: Setting) -> Fp16Weights {
+    let mask = node_mask(fp16.dequant_nodes.iter().max().map_or(0, |m| m + 1), chosen);
+    let delegated = fp16.dequant_nodes.iter().all(|&i| mask[i]);
+    let n = fp16.dequant_nodes.len();
+    Fp16Weights {
+        dequantize_nodes: fp16.dequant_nodes.clone(),
+        delegated,
+        message: if delegated { fp16_path::delegated_message(n) } else { fp16_path::on_cpu_message(n, s.queries_device) },
+        left_on_cpu: Vec::new(),
+    }
+}
+
+/// The nodes the fp16 path rewired (`supported`, `FP16GraphPartitionHelper::RemapFp16InputTensors`)
+/// that the partition limit left out of the delegate kernels: the rewiring is undone only when the
+/// device query drops nodes, before `LimitDelegatedPartitions` (nnapi_delegate.cc DoPrepare), so
+/// they reach the CPU kernels reading the fp16 constants. In run order (the CPU subsets' order).
+fn left_reading_fp16(sg: &Subgraph, fp16: &Fp16, subsets: &[Subset], supported: &[usize], chosen: &[usize]) -> Vec<Fp16Reader> {
+    let n = sg.operators.len();
+    let (rewired, delegated) = (node_mask(n, supported), node_mask(n, chosen));
+    let cpu_nodes = subsets.iter().filter(|s| s.kind == Kind::Cpu).flat_map(|s| s.nodes.iter().copied());
+    cpu_nodes
+        .filter(|&i| rewired[i] && !delegated[i])
+        .filter(|&i| sg.operators[i].inputs.iter().any(|t| fp16.remap.contains_key(t)))
+        .map(|i| {
+            let op = remapped(&sg.operators[i], &fp16.remap);
+            let (kernel, detail) = fp16_path::cpu_kernel_verdict(sg, &op);
+            Fp16Reader { index: i, op: op.type_name(), kernel, detail }
+        })
+        .collect()
+}
+
+/// What the interpreter logs when a node fails to prepare after the delegate replaced nodes
+/// (`PrepareOpsStartingAt` and `ModifyGraphWithDelegateImpl`, tflite/core/subgraph.cc).
+fn fp16_failure_log(r: &Fp16Reader) -> Vec<String> {
+    vec![
+        r.detail.clone(),
+        format!("Node number {} ({}) failed to prepare.", r.index, r.op),
+        "Restored original execution plan after delegate application failure.".into(),
+    ]
+}
+
+fn fp16_limit_failure(si: usize, sg: &Subgraph, o: &Options, partitions: usize, left: usize, first: &Fp16Reader) -> Failure {
+    let limit = o.max_delegated_partitions;
+    Failure {
+        message: "Failed to apply NNAPI delegate.".into(),
+        reason: format!(
+            "--max-delegated-partitions {limit} keeps {limit} of the {partitions} NNAPI partitions, but the delegate's fp16 path has already rewired every supported op to read the fp16 weights directly, and it undoes that only when the device query drops ops, before the partition limit is applied. So {left} op{} of the dropped partitions go{} back to the CPU reading float16 constants, and op {} ({}) fails to prepare: {}. The interpreter restores the original execution plan (\"Restored original execution plan after delegate application failure.\") and reports a delegate error. Cures: no partition limit (--max-delegated-partitions 0; the Java NnApiDelegate's default is 3), or `delegate-doctor fix` with {}, which folds the fp16 weights into float32 constants (same numbers; the file grows by about {} bytes).",
+            plural(left),
+            if left == 1 { "es" } else { "" },
+            first.index,
+            first.op,
+            first.detail.trim_end_matches('.'),
+            crate::fixes::fp16_weights::ID,
+            fp16_weight_bytes(sg),
+        ),
+        subgraph: Some(si),
+        op_index: Some(first.index),
+    }
+}
+
+/// Bytes of fp16 constant data read by DEQUANTIZE ops: what folding them into float32 adds.
+fn fp16_weight_bytes(sg: &Subgraph) -> usize {
+    let mut tensors: Vec<usize> =
+        sg.operators.iter().filter(|op| fp16_path::is_const_fp16_dequantize(sg, op)).filter_map(|op| op.input(0)).collect();
+    tensors.sort_unstable();
+    tensors.dedup();
+    tensors.iter().filter_map(|&t| sg.tensors.get(t)?.data.as_ref().map(|d| d.len)).sum()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// FP16GraphPartitionHelper (tflite/delegates/utils.cc): all nodes when everything else is
@@ -674,6 +792,7 @@ fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>) -> SubgraphPla
         partitions: usize::from(n > 0),
         plan: cpu_rows(sg, 0..n),
         refused,
+        fp16_weights: None,
         log: None,
         tie: None,
     }
@@ -713,6 +832,7 @@ fn plan_of(si: usize, sg: &Subgraph, subsets: &[Subset], delegated: usize, refus
         partitions: subsets.len(),
         plan,
         refused,
+        fp16_weights: None,
         log: Some(log),
         tie: None,
     }

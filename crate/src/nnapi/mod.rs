@@ -2,4 +2,5 @@
 //! with which options (`delegate`), and what plan results.
 
 pub mod delegate;
+pub mod fp16;
 pub mod rules;
