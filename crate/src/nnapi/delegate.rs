@@ -138,6 +138,20 @@ pub struct TieAtLimit {
     pub kept: usize,
 }
 
+/// Where preparing the graph before delegation left dynamic-sized tensors (the cause of a
+/// dynamic-tensor failure).
+#[derive(Debug, Clone, Serialize)]
+pub struct DynamicTensors {
+    pub subgraph: usize,
+    /// The tensor the interpreter's message names ("tensor#N"); -1 when it names none.
+    pub tensor: i32,
+    /// The op after which preparation stopped; absent when a subgraph output was dynamic from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op_index: Option<usize>,
+    /// Every tensor of that subgraph left dynamic-sized when preparation stopped, in index order.
+    pub tensors: Vec<usize>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SubgraphPlan {
     pub index: usize,
@@ -189,6 +203,9 @@ pub struct Analysis {
     pub other_subgraphs: Vec<SubgraphPlan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// With a dynamic-tensor failure: the dynamic-sized tensors behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<DynamicTensors>,
     /// Lines benchmark_model / the interpreter would log.
     pub log: Vec<String>,
     /// What was assumed about the device.
@@ -252,7 +269,8 @@ fn start(o: &Options) -> Start {
 /// Analyse the model for one set of options.
 pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     let mut a = empty_analysis(model, o);
-    if let Some(f) = dynamic_failure(model, o) {
+    if let Some((f, tensors)) = dynamic_failure(model, o) {
+        a.dynamic = Some(tensors);
         return fail(a, f);
     }
     let setting = match start(o) {
@@ -316,31 +334,49 @@ fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
         fp16_weights: None,
         other_subgraphs: Vec::new(),
         failure: None,
+        dynamic: None,
         log: Vec::new(),
         assumptions,
     }
 }
 
+/// Whether the interpreter prepares every subgraph before handing it to the delegate
+/// (`ModifyGraphWithDelegate` does for a delegate without dynamic-tensor support).
+fn prepares_before_delegation(o: &Options) -> bool {
+    !(o.allow_dynamic_dimensions && o.sdk >= 28)
+}
+
 /// The interpreter refuses a delegate without dynamic-tensor support when preparing makes any tensor dynamic.
-fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<Failure> {
-    if o.allow_dynamic_dimensions && o.sdk >= 28 {
+fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<(Failure, DynamicTensors)> {
+    if !prepares_before_delegation(o) {
         return None;
     }
-    for (si, sg) in delegated_subgraphs(model) {
-        if let Some((op, tensor)) = dynamic::first_dynamic_tensor(sg) {
-            return Some(Failure {
-                message: "Failed to apply NNAPI delegate.".into(),
-                reason: format!(
-                    "Attempting to use a delegate that only supports static-sized tensors with a graph that has dynamic-sized tensors (tensor#{tensor} is a dynamic-sized tensor). It is made by op {op} ({}){}; --nnapi-allow-dynamic-dimensions would allow it.",
-                    sg.operators.get(op).map_or_else(String::new, |o| o.type_name()),
-                    if si > 0 { format!(" of subgraph {si}") } else { String::new() }
-                ),
-                subgraph: Some(si),
-                op_index: Some(op),
-            });
+    let checked = delegated_subgraphs(model).map(|(si, _)| si);
+    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, checked)?;
+    let sg = &model.subgraphs[stop.subgraph];
+    let op_name = |i: usize| sg.operators.get(i).map_or_else(String::new, |o| o.type_name());
+    let cause = match stop.op {
+        Some(i) if stop.shape_not_known => {
+            format!("Preparation stops at op {i} ({}), whose output shape is only known at run time", op_name(i))
         }
-    }
-    None
+        Some(i) => format!("It is made by op {i} ({})", op_name(i)),
+        None => format!(
+            "Tensor {}, an output of the subgraph, is dynamic-sized from the start (as strings and resources are)",
+            stop.tensor
+        ),
+    };
+    let of_subgraph = if stop.subgraph > 0 { format!(" of subgraph {}", stop.subgraph) } else { String::new() };
+    let failure = Failure {
+        message: "Failed to apply NNAPI delegate.".into(),
+        reason: format!(
+            "Attempting to use a delegate that only supports static-sized tensors with a graph that has dynamic-sized tensors (tensor#{} is a dynamic-sized tensor). {cause}{of_subgraph}; --nnapi-allow-dynamic-dimensions would allow it.",
+            stop.tensor
+        ),
+        subgraph: Some(stop.subgraph),
+        op_index: stop.op,
+    };
+    let tensors = DynamicTensors { subgraph: stop.subgraph, tensor: stop.tensor, op_index: stop.op, tensors: stop.dynamic };
+    Some((failure, tensors))
 }
 
 fn fail(mut a: Analysis, f: Failure) -> Analysis {
@@ -359,7 +395,7 @@ fn fail(mut a: Analysis, f: Failure) -> Analysis {
 fn unchanged(mut a: Analysis, model: &Model<'_>, reason: String) -> Analysis {
     a.outcome = Outcome::None;
     if let Some(sg) = model.subgraphs.first() {
-        a.plan = cpu_rows(sg, 0..sg.operators.len());
+        a.plan = cpu_rows(&RowNames::new(model, 0, true), 0..sg.operators.len());
         a.partitions = usize::from(!sg.operators.is_empty());
     }
     a.log.push("Though NNAPI delegate is explicitly applied, the model graph will not be executed by the delegate.".into());
@@ -536,7 +572,7 @@ fn plan_subgraph(model: &Model<'_>, si: usize, sg: &Subgraph, o: &Options, s: Se
     }
     let note = |chosen: &[usize]| v.fp16.as_ref().map(|f| fp16_note(f, chosen, s));
     if supported.is_empty() {
-        let mut p = cpu_only_plan(si, sg, Vec::new());
+        let mut p = cpu_only_plan(si, sg, Vec::new(), &RowNames::new(model, si, prepares_before_delegation(o)));
         p.fp16_weights = note(&[]);
         return Ok(p);
     }
@@ -558,7 +594,8 @@ fn plan_subgraph(model: &Model<'_>, si: usize, sg: &Subgraph, o: &Options, s: Se
     }
     let mask = node_mask(sg.operators.len(), &chosen);
     let subsets = partition::partition(&graph, |i| mask[i], &popts).map_err(partition_err)?;
-    let mut p = plan_of(si, sg, &subsets, chosen.len(), Vec::new());
+    let names = RowNames::new(model, si, prepares_before_delegation(o));
+    let mut p = plan_of(si, sg, &subsets, chosen.len(), Vec::new(), &names);
     p.tie = tie;
     let readers = v.fp16.as_ref().map(|f| left_reading_fp16(sg, f, &subsets, &supported, &chosen)).unwrap_or_default();
     if let Some(first) = readers.iter().find(|r| r.kernel == KernelVerdict::Fails) {
@@ -748,40 +785,84 @@ fn check_buildable(si: usize, sg: &Subgraph, nodes: &[usize]) -> Result<(), Fail
 /// tensor thousands of times as its outputs would otherwise make a row of gigabytes.
 const MAX_ROW_NAME: usize = 16 * 1024;
 
+/// Where benchmark_model's `[Name]` takes tensor names from (tflite/profiling/profile_summarizer.cc,
+/// `GetTensorName`): `Interpreter::tensor(i)`, i.e. the primary subgraph's tensor `i` whatever
+/// subgraph the node is in, "Unknown" when there is no such tensor (an index past the end, or -1).
+/// The names are read after the runs, so after every CPU node's Prepare: DENSIFY has renamed its
+/// output (densify.cc) and WHILE has dropped its unread pass-through outputs (while.cc).
+struct RowNames<'m> {
+    subgraphs: &'m [Subgraph],
+    /// The subgraph whose rows are named.
+    si: usize,
+    /// Primary-subgraph tensors written by a DENSIFY.
+    densified: Vec<bool>,
+    /// Every node's Prepare ran before delegation (so a delegated DENSIFY renamed its output too).
+    prepared_before_delegation: bool,
+}
+
+impl<'m> RowNames<'m> {
+    fn new(model: &'m Model<'_>, si: usize, prepared_before_delegation: bool) -> Self {
+        let primary = model.subgraphs.first();
+        let mut densified = vec![false; primary.map_or(0, |p| p.tensors.len())];
+        for op in primary.iter().flat_map(|p| p.operators.iter()).filter(|op| op.code == B::DENSIFY) {
+            for &t in &op.outputs {
+                if let Some(d) = usize::try_from(t).ok().and_then(|t| densified.get_mut(t)) {
+                    *d = true;
+                }
+            }
+        }
+        RowNames { subgraphs: &model.subgraphs, si, densified, prepared_before_delegation }
+    }
+
+    /// The name printed for tensor `t`; `on_cpu_densify`: the row is a CPU DENSIFY of the primary subgraph.
+    fn name(&self, t: i32, on_cpu_densify: bool) -> &'m str {
+        let Some(tensor) = self.subgraphs.first().and_then(|p| p.tensor(t)) else { return "Unknown" };
+        let renamed = self.densified[t as usize] && (on_cpu_densify || self.prepared_before_delegation);
+        if renamed {
+            dynamic::DENSIFY_OUTPUT_NAME
+        } else {
+            &tensor.name
+        }
+    }
+}
+
 /// benchmark_model's `[Name]`: the node's output tensor names in order, then its index (cut with
 /// "…" after `MAX_ROW_NAME` bytes).
-fn row_name(sg: &Subgraph, outputs: &[i32], index: usize) -> String {
-    let mut names = String::new();
+fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_densify: bool) -> String {
+    let mut text = String::new();
     for (k, &t) in outputs.iter().enumerate() {
         if k > 0 {
-            names += ", ";
+            text += ", ";
         }
-        let name = sg.tensor(t).map_or("", |t| t.name.as_str());
-        if names.len() + name.len() > MAX_ROW_NAME {
-            let mut end = MAX_ROW_NAME.saturating_sub(names.len()).min(name.len());
+        let name = names.name(t, on_cpu_densify);
+        if text.len() + name.len() > MAX_ROW_NAME {
+            let mut end = MAX_ROW_NAME.saturating_sub(text.len()).min(name.len());
             while !name.is_char_boundary(end) {
                 end -= 1;
             }
-            names += &name[..end];
-            names += "…";
+            text += &name[..end];
+            text += "…";
             break;
         }
-        names += name;
+        text += name;
     }
-    format!("[{names}]:{index}")
+    format!("[{text}]:{index}")
 }
 
-fn cpu_rows(sg: &Subgraph, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
+fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
+    let sg = &names.subgraphs[names.si];
     nodes
         .into_iter()
         .map(|i| {
             let op = &sg.operators[i];
-            PlanRow { node_type: op.type_name(), name: row_name(sg, &op.outputs, i), index: i, nodes: None }
+            let outputs = dynamic::outputs_after_prepare(names.subgraphs, names.si, op);
+            let densify = names.si == 0 && op.code == B::DENSIFY;
+            PlanRow { node_type: op.type_name(), name: row_name(names, &outputs, i, densify), index: i, nodes: None }
         })
         .collect()
 }
 
-fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>) -> SubgraphPlan {
+fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>, names: &RowNames<'_>) -> SubgraphPlan {
     let n = sg.operators.len();
     SubgraphPlan {
         index: si,
@@ -790,7 +871,7 @@ fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>) -> SubgraphPla
         delegated_nodes: 0,
         delegate_kernels: 0,
         partitions: usize::from(n > 0),
-        plan: cpu_rows(sg, 0..n),
+        plan: cpu_rows(names, 0..n),
         refused,
         fp16_weights: None,
         log: None,
@@ -799,19 +880,26 @@ fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>) -> SubgraphPla
 }
 
 /// The rebuilt execution plan: CPU subsets keep their nodes, each delegate subset becomes node N+k.
-fn plan_of(si: usize, sg: &Subgraph, subsets: &[Subset], delegated: usize, refused: Vec<Refusal>) -> SubgraphPlan {
+fn plan_of(
+    si: usize,
+    sg: &Subgraph,
+    subsets: &[Subset],
+    delegated: usize,
+    refused: Vec<Refusal>,
+    names: &RowNames<'_>,
+) -> SubgraphPlan {
     let n = sg.operators.len();
     let mut plan = Vec::new();
     let mut kernels = 0;
     for s in subsets {
         match s.kind {
-            Kind::Cpu => plan.extend(cpu_rows(sg, s.nodes.iter().copied())),
+            Kind::Cpu => plan.extend(cpu_rows(names, s.nodes.iter().copied())),
             Kind::Delegate => {
                 let index = n + kernels;
                 kernels += 1;
                 plan.push(PlanRow {
                     node_type: KERNEL_NAME.into(),
-                    name: row_name(sg, &s.outputs, index),
+                    name: row_name(names, &s.outputs, index, false),
                     index,
                     nodes: Some(s.nodes.clone()),
                 });
