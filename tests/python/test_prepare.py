@@ -26,7 +26,7 @@ How "dynamic" is observed:
 Names: after allocate_tensors() the interpreter's tensor names (get_tensor_details) and the nodes'
 output lists (_get_ops_details, -1 for an output dropped in Prepare) give benchmark_model's
 `[Name]` ("[" + output names, "Unknown" for -1, + "]:" + node index, profile_summarizer.cc); we
-compare with the plan rows of `analyze --sdk 26` (the delegate does nothing, every node on the CPU)
+compare with the plan rows of `analyze --sdk 29 --nnapi-devices nnapi-reference` (the delegate does nothing, every node on the CPU)
 for every static fixture.
 
 Run from the repository root: .venv/bin/python -m unittest tests/python/test_prepare.py -v
@@ -52,6 +52,9 @@ from ai_edge_litert.interpreter import Interpreter, OpResolverType, load_delegat
 
 BUILTIN = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
 TENSOR_N = re.compile(r"tensor#(-?\d+) is a dynamic-sized tensor")
+# The delegate does nothing (the phone has only nnapi-reference, which --disable-nnapi-cpu excludes):
+# every node stays on the CPU, named as benchmark_model names it after Prepare.
+ALL_ON_CPU = ("--sdk", "29", "--nnapi-devices", "nnapi-reference")
 
 
 def builtin_interpreter(path, delegates=None):
@@ -220,7 +223,7 @@ class Prepare(unittest.TestCase):
             if c["label"] != "static":
                 continue
             with self.subTest(name):
-                ours = dd.analyze(c["path"], "--sdk", "26")
+                ours = dd.analyze(c["path"], *ALL_ON_CPU)
                 it = builtin_interpreter(c["path"])
                 it.allocate_tensors()
                 self.assertEqual([(r["type"], r["name"]) for r in ours["plan"]], benchmark_names(it))
@@ -246,7 +249,7 @@ class Prepare(unittest.TestCase):
                 ours = dd.analyze(path, "--sdk", "30").get("dynamic")
                 self.assertEqual(ours["tensor"] if ours else None, tensor, log)
                 self.assertEqual(applied, ours is None, log)
-                rows = dd.analyze(path, "--sdk", "26")["plan"]
+                rows = dd.analyze(path, *ALL_ON_CPU)["plan"]
                 self.assertEqual([(r["type"], r["name"]) for r in rows], benchmark_names(it))
 
     def interpreter_for(self, stem):
