@@ -6,6 +6,7 @@ pub mod builder;
 pub mod cli;
 pub mod control_deps;
 pub mod cost;
+pub mod delegates;
 pub mod dynamic;
 pub mod fixes;
 pub mod infer;

@@ -1,0 +1,3 @@
+//! Delegates other than NNAPI, each in its own module.
+
+pub mod gpu;
