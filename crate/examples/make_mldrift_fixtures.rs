@@ -273,6 +273,33 @@ fn one_hot(axis: i32) -> Vec<u8> {
     b.finish()
 }
 
+/// TANH of an int32 graph input: TANH is not an int op, so the filter refuses the input.
+fn tanh_int32() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let i = b.input(tensor("ints", T::INT32, &SHAPE));
+    let t = b.add(tensor("tanh_out", T::INT32, &SHAPE));
+    b.op(Op::TANH, &[i], &[t]);
+    b.output(t);
+    let x = b.input(f32_tensor("x"));
+    let x2 = b.input(f32_tensor("x2"));
+    let a = b.add(f32_tensor("a"));
+    b.op(Op::ADD, &[x, x2], &[a]).options(opts!(AddOptions {}));
+    b.output(a);
+    b.finish()
+}
+
+/// RELU version 3 (the parser takes up to 2) and SOFTMAX with beta 2.
+fn versions_and_beta() -> Vec<u8> {
+    with_head(|b, a| {
+        let r = b.add(f32_tensor("relu"));
+        b.op(Op::RELU, &[a], &[r]).version(3);
+        let y = b.add(f32_tensor("sm"));
+        b.op(Op::SOFTMAX, &[r], &[y])
+            .options(opts!(SoftmaxOptions { beta: 2.0 }));
+        y
+    })
+}
+
 fn main() -> std::io::Result<()> {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     std::fs::create_dir_all(&dir)?;
@@ -299,6 +326,8 @@ fn main() -> std::io::Result<()> {
         ("slice_runtime_begin.tflite", slice_runtime_begin(), false),
         ("one_hot_last_axis.tflite", one_hot(-1), false),
         ("one_hot_axis0.tflite", one_hot(0), false),
+        ("tanh_int32.tflite", tanh_int32(), false),
+        ("versions_and_beta.tflite", versions_and_beta(), false),
     ];
     let mut manifest = serde_json::Map::new();
     for (name, bytes, needs_compat) in files {

@@ -19,7 +19,9 @@ most the nodes our rules take (K/M themselves need the partition policy).
 Fixtures whose answer depends on CheckGpuDelegateCompatibility refusing a node are skipped while
 crate/src/delegates/gpu/compat.rs is still the stub.
 
-Without a Vulkan driver the accelerator cannot start: the tests are then skipped, saying why.
+The accelerator is run by the shared oracle tests/python/litert_gpu.py when it is there, else by
+the minimal runner below. Without a Vulkan driver it cannot start: the tests are then skipped,
+saying why.
 """
 
 import json
@@ -33,6 +35,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a file or by discover
 import dd_support as dd  # noqa: E402
+
+try:  # the shared oracle of the GPU work (tests/python/litert_gpu.py), when it is in this tree
+    import litert_gpu  # noqa: E402
+except ImportError:
+    litert_gpu = None
 
 BLOCK_HEAD = "Following operations are not supported by GPU delegate:"
 COUNTS = re.compile(r"^(\d+) operations will run on the GPU, and the remaining (\d+) operations will run on the CPU\.$")
@@ -91,6 +98,20 @@ def our_answer(model):
     return json.loads(p.stdout)
 
 
+def accelerator_answer(model, runtime_dir):
+    """(refusal lines or None when no block was printed, (K, M) or None) of the real accelerator."""
+    if litert_gpu is None:
+        return parse_log(run_accelerator(model, runtime_dir))
+    r = litert_gpu.oracle(model, nodes=False)
+    if r["gpu_ops"] is None:
+        # No block. A compile that died building ML Drift's graph (after the decision) still
+        # shows it; any other failure does not.
+        if r["error"] is not None and "Check failed" not in r["error"]:
+            raise AssertionError(f"CompiledModel failed on {model}: {r['error']}")
+        return None, None
+    return r["refusals"], (r["gpu_ops"], r["cpu_ops"])
+
+
 EXAMPLES = dd.REPO / "target" / "debug" / "examples"
 
 
@@ -123,14 +144,13 @@ class MlDriftRules(unittest.TestCase):
         cls._dir.cleanup()
 
     def setUp(self):
-        why = vulkan_missing()
+        why = litert_gpu.lavapipe_missing() if litert_gpu else vulkan_missing()
         if why:
             self.skipTest(why)
 
     def check(self, model):
         ours = our_answer(model)
-        stderr = run_accelerator(model, self.runtime)
-        theirs, counts = parse_log(stderr)
+        theirs, counts = accelerator_answer(model, self.runtime)
         if theirs is None:
             self.assertIn(ours["lines"], ([], ["DEQUANTIZE: "]),
                           f"{model.name}: the accelerator took every node; we refuse {ours['lines']}")
