@@ -142,7 +142,7 @@ fn softmax_of_constant() -> Vec<u8> {
 fn describe(bytes: &[u8]) -> Value {
     let m = model::read(bytes).expect("valid fixture");
     let sg = &m.subgraphs[0];
-    let ctx = GpuContext { model: &m, subgraph: sg };
+    let ctx = GpuContext { model: &m, subgraph: sg, index: 0 };
     let remap = fp16_dequant_remap(sg);
     let nodes: Vec<Value> = (0..sg.operators.len())
         .map(|i| {

@@ -40,7 +40,7 @@ const ENHANCED: CompatFlags = CompatFlags::EnhancedBroadcast;
 
 fn with_ctx<R>(bytes: &[u8], f: impl FnOnce(&GpuContext) -> R) -> R {
     let m = model::read(bytes).expect("the builder writes valid models");
-    let ctx = GpuContext { model: &m, subgraph: &m.subgraphs[0] };
+    let ctx = GpuContext { model: &m, subgraph: &m.subgraphs[0], index: 0 };
     f(&ctx)
 }
 

@@ -25,6 +25,7 @@
 
 pub mod classic;
 pub mod compat;
+pub mod mldrift;
 mod parse;
 mod reader;
 
@@ -36,7 +37,12 @@ use tflite_schema::tflite as fb;
 /// A model and the subgraph whose nodes are checked (the one the delegate is applied to).
 pub struct GpuContext<'m, 'a> {
     pub model: &'m Model<'a>,
+    /// The subgraph as the check sees it (it may be a copy with inputs rewired, see
+    /// `FP16GraphPartitionHelper`).
     pub subgraph: &'m Subgraph,
+    /// Its index in the model: per-op data our `Operator` does not keep (custom options) is read
+    /// from the file's subgraph of that index.
+    pub index: usize,
 }
 
 /// `GpuCompatibilityFlags` (gpu_compatibility.h:27-30). The runtime entry point the delegates
@@ -83,7 +89,7 @@ impl<'a> GpuContext<'_, 'a> {
     }
 
     fn subgraph_index(&self) -> Option<usize> {
-        self.model.subgraphs.iter().position(|s| std::ptr::eq(s, self.subgraph))
+        (self.index < self.model.subgraphs.len()).then_some(self.index)
     }
 
     fn fb_subgraph(&self) -> Option<fb::SubGraph<'a>> {
