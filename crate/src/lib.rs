@@ -16,6 +16,7 @@ pub mod model;
 pub mod nnapi;
 pub mod options;
 pub mod partition;
+pub mod plan;
 pub mod surgery;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "engine")))]

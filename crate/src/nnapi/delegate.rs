@@ -15,6 +15,8 @@ use super::rules::{self, nnapi_can_represent, ValidateContext};
 use crate::dynamic;
 use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
 use crate::partition::{self, Graph, Kind, Node, Subset};
+use crate::plan::{self, cpu_rows, delegate_subsets, node_mask, tie_at_limit, RowNames};
+pub use crate::plan::{Failure, Outcome, PlanRow, Refusal, TieAtLimit};
 
 pub const NNAPI_REFERENCE: &str = "nnapi-reference";
 pub const KERNEL_NAME: &str = "TfLiteNnapiDelegate";
@@ -70,73 +72,6 @@ pub fn runtime_feature_level(sdk: u32) -> i64 {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// The whole subgraph runs in one NNAPI kernel.
-    Full,
-    /// Some ops run in NNAPI, some on the CPU.
-    Partial,
-    /// The delegate leaves the model unchanged.
-    None,
-    /// Applying the delegate fails: benchmark_model stops with "Failed to apply NNAPI delegate."
-    Fails,
-}
-
-/// One row of benchmark_model's run-order listing.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct PlanRow {
-    /// `[node type]`: the op name, or "TfLiteNnapiDelegate".
-    #[serde(rename = "type")]
-    pub node_type: String,
-    /// `[Name]`: "[output tensor names]:node index".
-    pub name: String,
-    pub index: usize,
-    /// For a delegate kernel: the original ops it runs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nodes: Option<Vec<usize>>,
-}
-
-impl PlanRow {
-    pub fn is_delegate(&self) -> bool {
-        self.nodes.is_some()
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Refusal {
-    pub index: usize,
-    pub op: String,
-    pub version: i32,
-    pub reasons: Vec<String>,
-}
-
-/// Why delegation failed or did nothing, as the user would meet it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Failure {
-    pub message: String,
-    pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subgraph: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub op_index: Option<usize>,
-}
-
-/// The partition limit falls between partitions of the same size, so which of them the delegate
-/// keeps depends on the order `std::sort` leaves equal elements in (`LimitDelegatedPartitions`,
-/// nnapi_delegate.cc): the C++ library decides, and the plan shown is one of several.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TieAtLimit {
-    /// `--max-delegated-partitions`.
-    pub limit: usize,
-    /// The node count the tied partitions share.
-    pub size: usize,
-    /// The tied partitions, each as its node list, in plan order.
-    pub partitions: Vec<Vec<usize>>,
-    /// How many of them fit under the limit (the plan keeps the earliest ones, as libstdc++'s
-    /// insertion sort for small arrays does).
-    pub kept: usize,
-}
 
 /// Where preparing the graph before delegation left dynamic-sized tensors (the cause of a
 /// dynamic-tensor failure).
@@ -704,22 +639,7 @@ fn fp16_selection(
     Ok(nodes)
 }
 
-/// A membership table for node indices (the lists can hold thousands of nodes).
-fn node_mask(n: usize, nodes: &[usize]) -> Vec<bool> {
-    let mut mask = vec![false; n];
-    for &i in nodes {
-        if let Some(m) = mask.get_mut(i) {
-            *m = true;
-        }
-    }
-    mask
-}
 
-fn delegate_subsets(graph: &Graph, nodes: &[usize], popts: &partition::Options) -> Result<Vec<Subset>, partition::PartitionError> {
-    let mask = node_mask(graph.nodes.len(), nodes);
-    let subsets = partition::partition(graph, |i| mask[i], popts)?;
-    Ok(subsets.into_iter().filter(|s| s.kind == Kind::Delegate).collect())
-}
 
 /// `LimitDelegatedPartitions`: keep the largest `max` partitions (ties: earlier first, as the
 /// small-array insertion sort inside std::sort leaves them).
@@ -727,28 +647,11 @@ fn limit_partitions(max: i32, preview: &[Subset], supported: Vec<usize>) -> Vec<
     if max <= 0 || preview.len() <= max as usize {
         return supported;
     }
-    let mut by_size: Vec<&Subset> = preview.iter().collect();
-    by_size.sort_by_key(|s| std::cmp::Reverse(s.nodes.len())); // stable: ties keep plan order
-    let mut nodes: Vec<usize> = by_size.iter().take(max as usize).flat_map(|s| s.nodes.iter().copied()).collect();
+    let mut nodes: Vec<usize> = plan::largest(preview, max as usize).iter().flat_map(|s| s.nodes.iter().copied()).collect();
     nodes.sort_unstable();
     nodes
 }
 
-/// The tie `limit_partitions` breaks by plan order, if the limit cuts between equal sizes: the
-/// partition that is last kept and the first dropped (by size, descending) have the same size.
-fn tie_at_limit(max: i32, preview: &[Subset]) -> Option<TieAtLimit> {
-    let limit = usize::try_from(max).ok().filter(|&m| m > 0 && preview.len() > m)?;
-    let mut sizes: Vec<usize> = preview.iter().map(|s| s.nodes.len()).collect();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    let size = sizes[limit - 1]; // ok: 0 < limit < preview.len()
-    if sizes[limit] != size {
-        return None;
-    }
-    let larger = sizes.iter().filter(|&&n| n > size).count();
-    let partitions: Vec<Vec<usize>> =
-        preview.iter().filter(|s| s.nodes.len() == size).map(|s| s.nodes.clone()).collect();
-    Some(TieAtLimit { limit, size, partitions, kept: limit - larger })
-}
 
 /// Operand types NNAPI cannot represent make building the NNAPI model fail (digest 3.4).
 fn check_buildable(si: usize, sg: &Subgraph, nodes: &[usize]) -> Result<(), Failure> {
@@ -781,86 +684,6 @@ fn check_buildable(si: usize, sg: &Subgraph, nodes: &[usize]) -> Result<(), Fail
     Ok(())
 }
 
-/// The longest `[Name]` kept: rows repeat tensor names, and a hostile op listing one long-named
-/// tensor thousands of times as its outputs would otherwise make a row of gigabytes.
-const MAX_ROW_NAME: usize = 16 * 1024;
-
-/// Where benchmark_model's `[Name]` takes tensor names from (tflite/profiling/profile_summarizer.cc,
-/// `GetTensorName`): `Interpreter::tensor(i)`, i.e. the primary subgraph's tensor `i` whatever
-/// subgraph the node is in, "Unknown" when there is no such tensor (an index past the end, or -1).
-/// The names are read after the runs, so after every CPU node's Prepare: DENSIFY has renamed its
-/// output (densify.cc) and WHILE has dropped its unread pass-through outputs (while.cc).
-struct RowNames<'m> {
-    subgraphs: &'m [Subgraph],
-    /// The subgraph whose rows are named.
-    si: usize,
-    /// Primary-subgraph tensors written by a DENSIFY.
-    densified: Vec<bool>,
-    /// Every node's Prepare ran before delegation (so a delegated DENSIFY renamed its output too).
-    prepared_before_delegation: bool,
-}
-
-impl<'m> RowNames<'m> {
-    fn new(model: &'m Model<'_>, si: usize, prepared_before_delegation: bool) -> Self {
-        let primary = model.subgraphs.first();
-        let mut densified = vec![false; primary.map_or(0, |p| p.tensors.len())];
-        for op in primary.iter().flat_map(|p| p.operators.iter()).filter(|op| op.code == B::DENSIFY) {
-            for &t in &op.outputs {
-                if let Some(d) = usize::try_from(t).ok().and_then(|t| densified.get_mut(t)) {
-                    *d = true;
-                }
-            }
-        }
-        RowNames { subgraphs: &model.subgraphs, si, densified, prepared_before_delegation }
-    }
-
-    /// The name printed for tensor `t`; `on_cpu_densify`: the row is a CPU DENSIFY of the primary subgraph.
-    fn name(&self, t: i32, on_cpu_densify: bool) -> &'m str {
-        let Some(tensor) = self.subgraphs.first().and_then(|p| p.tensor(t)) else { return "Unknown" };
-        let renamed = self.densified[t as usize] && (on_cpu_densify || self.prepared_before_delegation);
-        if renamed {
-            dynamic::DENSIFY_OUTPUT_NAME
-        } else {
-            &tensor.name
-        }
-    }
-}
-
-/// benchmark_model's `[Name]`: the node's output tensor names in order, then its index (cut with
-/// "…" after `MAX_ROW_NAME` bytes).
-fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_densify: bool) -> String {
-    let mut text = String::new();
-    for (k, &t) in outputs.iter().enumerate() {
-        if k > 0 {
-            text += ", ";
-        }
-        let name = names.name(t, on_cpu_densify);
-        if text.len() + name.len() > MAX_ROW_NAME {
-            let mut end = MAX_ROW_NAME.saturating_sub(text.len()).min(name.len());
-            while !name.is_char_boundary(end) {
-                end -= 1;
-            }
-            text += &name[..end];
-            text += "…";
-            break;
-        }
-        text += name;
-    }
-    format!("[{text}]:{index}")
-}
-
-fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
-    let sg = &names.subgraphs[names.si];
-    nodes
-        .into_iter()
-        .map(|i| {
-            let op = &sg.operators[i];
-            let outputs = dynamic::outputs_after_prepare(names.subgraphs, names.si, op);
-            let densify = names.si == 0 && op.code == B::DENSIFY;
-            PlanRow { node_type: op.type_name(), name: row_name(names, &outputs, i, densify), index: i, nodes: None }
-        })
-        .collect()
-}
 
 fn cpu_only_plan(si: usize, sg: &Subgraph, refused: Vec<Refusal>, names: &RowNames<'_>) -> SubgraphPlan {
     let n = sg.operators.len();
@@ -889,28 +712,8 @@ fn plan_of(
     names: &RowNames<'_>,
 ) -> SubgraphPlan {
     let n = sg.operators.len();
-    let mut plan = Vec::new();
-    let mut kernels = 0;
-    for s in subsets {
-        match s.kind {
-            Kind::Cpu => plan.extend(cpu_rows(names, s.nodes.iter().copied())),
-            Kind::Delegate => {
-                let index = n + kernels;
-                kernels += 1;
-                plan.push(PlanRow {
-                    node_type: KERNEL_NAME.into(),
-                    name: row_name(names, &s.outputs, index, false),
-                    index,
-                    nodes: Some(s.nodes.clone()),
-                });
-            }
-        }
-    }
-    let log = format!(
-        "Replacing {delegated} out of {n} node(s) with delegate ({KERNEL_NAME}) node, yielding {} partitions for subgraph {si} ({}).",
-        subsets.len(),
-        sg.name
-    );
+    let (plan, kernels) = plan::rows_of(names, subsets, KERNEL_NAME);
+    let log = plan::replacing_log(delegated, n, KERNEL_NAME, subsets.len(), si, &sg.name);
     SubgraphPlan {
         index: si,
         name: sg.name.clone(),

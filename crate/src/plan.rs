@@ -1,0 +1,236 @@
+//! The delegate-agnostic parts of a plan: the types every delegate's analysis is made of, how
+//! benchmark_model names the rows of its run-order listing, the delegate partitions of a set of
+//! nodes, and the largest-partitions choice with its ties. No delegate is named here; each passes
+//! its kernel's name.
+
+use serde::Serialize;
+
+use crate::dynamic;
+use crate::model::{BuiltinOperator as B, Model, Subgraph};
+use crate::partition::{self, Graph, Kind, Subset};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The whole subgraph runs in one NNAPI kernel.
+    Full,
+    /// Some ops run in NNAPI, some on the CPU.
+    Partial,
+    /// The delegate leaves the model unchanged.
+    None,
+    /// Applying the delegate fails: benchmark_model stops with "Failed to apply NNAPI delegate."
+    Fails,
+}
+
+/// One row of benchmark_model's run-order listing.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlanRow {
+    /// `[node type]`: the op name, or "TfLiteNnapiDelegate".
+    #[serde(rename = "type")]
+    pub node_type: String,
+    /// `[Name]`: "[output tensor names]:node index".
+    pub name: String,
+    pub index: usize,
+    /// For a delegate kernel: the original ops it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<Vec<usize>>,
+}
+
+impl PlanRow {
+    pub fn is_delegate(&self) -> bool {
+        self.nodes.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub index: usize,
+    pub op: String,
+    pub version: i32,
+    pub reasons: Vec<String>,
+}
+
+/// Why delegation failed or did nothing, as the user would meet it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub message: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgraph: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op_index: Option<usize>,
+}
+
+/// The partition limit falls between partitions of the same size, so which of them the delegate
+/// keeps depends on the order `std::sort` leaves equal elements in (`LimitDelegatedPartitions`,
+/// nnapi_delegate.cc): the C++ library decides, and the plan shown is one of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TieAtLimit {
+    /// The number of partitions kept (`--max-delegated-partitions`).
+    pub limit: usize,
+    /// The node count the tied partitions share.
+    pub size: usize,
+    /// The tied partitions, each as its node list, in plan order.
+    pub partitions: Vec<Vec<usize>>,
+    /// How many of them fit under the limit (the plan keeps the earliest ones, as libstdc++'s
+    /// insertion sort for small arrays does).
+    pub kept: usize,
+}
+
+/// A membership table for node indices (the lists can hold thousands of nodes).
+pub fn node_mask(n: usize, nodes: &[usize]) -> Vec<bool> {
+    let mut mask = vec![false; n];
+    for &i in nodes {
+        if let Some(m) = mask.get_mut(i) {
+            *m = true;
+        }
+    }
+    mask
+}
+
+/// The delegate partitions `PreviewDelegatePartitioning` forms from `nodes` (tflite/core/subgraph.cc).
+pub fn delegate_subsets(graph: &Graph, nodes: &[usize], popts: &partition::Options) -> Result<Vec<Subset>, partition::PartitionError> {
+    let mask = node_mask(graph.nodes.len(), nodes);
+    let subsets = partition::partition(graph, |i| mask[i], popts)?;
+    Ok(subsets.into_iter().filter(|s| s.kind == Kind::Delegate).collect())
+}
+
+/// The `n` largest partitions by node count, as `std::sort` with a greater-size comparison and
+/// taking the first `n` leaves them (`LimitDelegatedPartitions` in nnapi_delegate.cc,
+/// `GetFirstNLargestPartitions` in tflite/delegates/utils.cc); ties keep plan order, as the
+/// small-array insertion sort inside std::sort leaves them (`tie_at_limit` flags the ties).
+pub fn largest(preview: &[Subset], n: usize) -> Vec<&Subset> {
+    let mut by_size: Vec<&Subset> = preview.iter().collect();
+    by_size.sort_by_key(|s| std::cmp::Reverse(s.nodes.len())); // stable
+    by_size.truncate(n);
+    by_size
+}
+
+/// The tie `largest` breaks by plan order, if the limit cuts between equal sizes: the partition
+/// that is last kept and the first dropped (by size, descending) have the same size.
+pub fn tie_at_limit(max: i32, preview: &[Subset]) -> Option<TieAtLimit> {
+    let limit = usize::try_from(max).ok().filter(|&m| m > 0 && preview.len() > m)?;
+    let mut sizes: Vec<usize> = preview.iter().map(|s| s.nodes.len()).collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let size = sizes[limit - 1]; // ok: 0 < limit < preview.len()
+    if sizes[limit] != size {
+        return None;
+    }
+    let larger = sizes.iter().filter(|&&n| n > size).count();
+    let partitions: Vec<Vec<usize>> =
+        preview.iter().filter(|s| s.nodes.len() == size).map(|s| s.nodes.clone()).collect();
+    Some(TieAtLimit { limit, size, partitions, kept: limit - larger })
+}
+
+/// The longest `[Name]` kept: rows repeat tensor names, and a hostile op listing one long-named
+/// tensor thousands of times as its outputs would otherwise make a row of gigabytes.
+const MAX_ROW_NAME: usize = 16 * 1024;
+
+/// Where benchmark_model's `[Name]` takes tensor names from (tflite/profiling/profile_summarizer.cc,
+/// `GetTensorName`): `Interpreter::tensor(i)`, i.e. the primary subgraph's tensor `i` whatever
+/// subgraph the node is in, "Unknown" when there is no such tensor (an index past the end, or -1).
+/// The names are read after the runs, so after every CPU node's Prepare: DENSIFY has renamed its
+/// output (densify.cc) and WHILE has dropped its unread pass-through outputs (while.cc).
+pub struct RowNames<'m> {
+    subgraphs: &'m [Subgraph],
+    /// The subgraph whose rows are named.
+    si: usize,
+    /// Primary-subgraph tensors written by a DENSIFY.
+    densified: Vec<bool>,
+    /// Every node's Prepare ran before delegation (so a delegated DENSIFY renamed its output too).
+    prepared_before_delegation: bool,
+}
+
+impl<'m> RowNames<'m> {
+    pub fn new(model: &'m Model<'_>, si: usize, prepared_before_delegation: bool) -> Self {
+        let primary = model.subgraphs.first();
+        let mut densified = vec![false; primary.map_or(0, |p| p.tensors.len())];
+        for op in primary.iter().flat_map(|p| p.operators.iter()).filter(|op| op.code == B::DENSIFY) {
+            for &t in &op.outputs {
+                if let Some(d) = usize::try_from(t).ok().and_then(|t| densified.get_mut(t)) {
+                    *d = true;
+                }
+            }
+        }
+        RowNames { subgraphs: &model.subgraphs, si, densified, prepared_before_delegation }
+    }
+
+    /// The name printed for tensor `t`; `on_cpu_densify`: the row is a CPU DENSIFY of the primary subgraph.
+    fn name(&self, t: i32, on_cpu_densify: bool) -> &'m str {
+        let Some(tensor) = self.subgraphs.first().and_then(|p| p.tensor(t)) else { return "Unknown" };
+        let renamed = self.densified[t as usize] && (on_cpu_densify || self.prepared_before_delegation);
+        if renamed {
+            dynamic::DENSIFY_OUTPUT_NAME
+        } else {
+            &tensor.name
+        }
+    }
+}
+
+/// benchmark_model's `[Name]`: the node's output tensor names in order, then its index (cut with
+/// "…" after `MAX_ROW_NAME` bytes).
+pub fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_densify: bool) -> String {
+    let mut text = String::new();
+    for (k, &t) in outputs.iter().enumerate() {
+        if k > 0 {
+            text += ", ";
+        }
+        let name = names.name(t, on_cpu_densify);
+        if text.len() + name.len() > MAX_ROW_NAME {
+            let mut end = MAX_ROW_NAME.saturating_sub(text.len()).min(name.len());
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            text += &name[..end];
+            text += "…";
+            break;
+        }
+        text += name;
+    }
+    format!("[{text}]:{index}")
+}
+
+pub fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
+    let sg = &names.subgraphs[names.si];
+    nodes
+        .into_iter()
+        .map(|i| {
+            let op = &sg.operators[i];
+            let outputs = dynamic::outputs_after_prepare(names.subgraphs, names.si, op);
+            let densify = names.si == 0 && op.code == B::DENSIFY;
+            PlanRow { node_type: op.type_name(), name: row_name(names, &outputs, i, densify), index: i, nodes: None }
+        })
+        .collect()
+}
+
+/// The execution plan `Subgraph::ReplaceNodeSubsetsWithDelegateKernels` (tflite/core/subgraph.cc)
+/// leaves: CPU subsets keep their nodes, each delegate subset becomes node N+k, a row of type
+/// `kernel` (the delegate registration's `custom_name`). Also the number of kernels.
+pub fn rows_of(names: &RowNames<'_>, subsets: &[Subset], kernel: &str) -> (Vec<PlanRow>, usize) {
+    let n = names.subgraphs[names.si].operators.len();
+    let mut plan = Vec::new();
+    let mut kernels = 0;
+    for s in subsets {
+        match s.kind {
+            Kind::Cpu => plan.extend(cpu_rows(names, s.nodes.iter().copied())),
+            Kind::Delegate => {
+                let index = n + kernels;
+                kernels += 1;
+                plan.push(PlanRow {
+                    node_type: kernel.into(),
+                    name: row_name(names, &s.outputs, index, false),
+                    index,
+                    nodes: Some(s.nodes.clone()),
+                });
+            }
+        }
+    }
+    (plan, kernels)
+}
+
+/// The interpreter's line for a delegate application (subgraph.cc, VERBOSE).
+pub fn replacing_log(delegated: usize, total: usize, kernel: &str, partitions: usize, si: usize, name: &str) -> String {
+    format!(
+        "Replacing {delegated} out of {total} node(s) with delegate ({kernel}) node, yielding {partitions} partitions for subgraph {si} ({name})."
+    )
+}
