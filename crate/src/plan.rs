@@ -234,3 +234,54 @@ pub fn replacing_log(delegated: usize, total: usize, kernel: &str, partitions: u
         "Replacing {delegated} out of {total} node(s) with delegate ({kernel}) node, yielding {partitions} partitions for subgraph {si} ({name})."
     )
 }
+
+/// Where preparing the graph before delegation left dynamic-sized tensors (the cause of a
+/// dynamic-tensor failure).
+#[derive(Debug, Clone, Serialize)]
+pub struct DynamicTensors {
+    pub subgraph: usize,
+    /// The tensor the interpreter's message names ("tensor#N"); -1 when it names none.
+    pub tensor: i32,
+    /// The op after which preparation stopped; absent when a subgraph output was dynamic from the start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op_index: Option<usize>,
+    /// Every tensor of that subgraph left dynamic-sized when preparation stopped, in index order.
+    pub tensors: Vec<usize>,
+}
+
+/// What `Subgraph::ModifyGraphWithDelegate` (tflite/core/subgraph.cc) does for a delegate that
+/// does not allow dynamic tensors: it prepares every node of the `checked` subgraphs first, and a
+/// dynamic-sized tensor makes the application fail with `message`. `hint` ends the reason (how the
+/// delegate's options could allow it, or just ".").
+pub fn static_only_failure(
+    model: &Model<'_>,
+    checked: impl IntoIterator<Item = usize>,
+    message: &str,
+    hint: &str,
+) -> Option<(Failure, DynamicTensors)> {
+    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, checked)?;
+    let sg = &model.subgraphs[stop.subgraph];
+    let op_name = |i: usize| sg.operators.get(i).map_or_else(String::new, |o| o.type_name());
+    let cause = match stop.op {
+        Some(i) if stop.shape_not_known => {
+            format!("Preparation stops at op {i} ({}), whose output shape is only known at run time", op_name(i))
+        }
+        Some(i) => format!("It is made by op {i} ({})", op_name(i)),
+        None => format!(
+            "Tensor {}, an output of the subgraph, is dynamic-sized from the start (as strings and resources are)",
+            stop.tensor
+        ),
+    };
+    let of_subgraph = if stop.subgraph > 0 { format!(" of subgraph {}", stop.subgraph) } else { String::new() };
+    let failure = Failure {
+        message: message.into(),
+        reason: format!(
+            "Attempting to use a delegate that only supports static-sized tensors with a graph that has dynamic-sized tensors (tensor#{} is a dynamic-sized tensor). {cause}{of_subgraph}{hint}",
+            stop.tensor
+        ),
+        subgraph: Some(stop.subgraph),
+        op_index: stop.op,
+    };
+    let tensors = DynamicTensors { subgraph: stop.subgraph, tensor: stop.tensor, op_index: stop.op, tensors: stop.dynamic };
+    Some((failure, tensors))
+}

@@ -12,11 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::fp16::{self as fp16_path, Fp16Reader, Fp16Weights, KernelVerdict};
 use super::rules::{self, nnapi_can_represent, ValidateContext};
-use crate::dynamic;
 use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
 use crate::partition::{self, Graph, Kind, Node, Subset};
 use crate::plan::{self, cpu_rows, delegate_subsets, node_mask, tie_at_limit, RowNames};
-pub use crate::plan::{Failure, Outcome, PlanRow, Refusal, TieAtLimit};
+pub use crate::plan::{DynamicTensors, Failure, Outcome, PlanRow, Refusal, TieAtLimit};
 
 pub const NNAPI_REFERENCE: &str = "nnapi-reference";
 pub const KERNEL_NAME: &str = "TfLiteNnapiDelegate";
@@ -73,19 +72,6 @@ pub fn runtime_feature_level(sdk: u32) -> i64 {
 }
 
 
-/// Where preparing the graph before delegation left dynamic-sized tensors (the cause of a
-/// dynamic-tensor failure).
-#[derive(Debug, Clone, Serialize)]
-pub struct DynamicTensors {
-    pub subgraph: usize,
-    /// The tensor the interpreter's message names ("tensor#N"); -1 when it names none.
-    pub tensor: i32,
-    /// The op after which preparation stopped; absent when a subgraph output was dynamic from the start.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub op_index: Option<usize>,
-    /// Every tensor of that subgraph left dynamic-sized when preparation stopped, in index order.
-    pub tensors: Vec<usize>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SubgraphPlan {
@@ -287,31 +273,7 @@ fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<(Failure, DynamicTe
         return None;
     }
     let checked = delegated_subgraphs(model).map(|(si, _)| si);
-    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, checked)?;
-    let sg = &model.subgraphs[stop.subgraph];
-    let op_name = |i: usize| sg.operators.get(i).map_or_else(String::new, |o| o.type_name());
-    let cause = match stop.op {
-        Some(i) if stop.shape_not_known => {
-            format!("Preparation stops at op {i} ({}), whose output shape is only known at run time", op_name(i))
-        }
-        Some(i) => format!("It is made by op {i} ({})", op_name(i)),
-        None => format!(
-            "Tensor {}, an output of the subgraph, is dynamic-sized from the start (as strings and resources are)",
-            stop.tensor
-        ),
-    };
-    let of_subgraph = if stop.subgraph > 0 { format!(" of subgraph {}", stop.subgraph) } else { String::new() };
-    let failure = Failure {
-        message: "Failed to apply NNAPI delegate.".into(),
-        reason: format!(
-            "Attempting to use a delegate that only supports static-sized tensors with a graph that has dynamic-sized tensors (tensor#{} is a dynamic-sized tensor). {cause}{of_subgraph}; --nnapi-allow-dynamic-dimensions would allow it.",
-            stop.tensor
-        ),
-        subgraph: Some(stop.subgraph),
-        op_index: stop.op,
-    };
-    let tensors = DynamicTensors { subgraph: stop.subgraph, tensor: stop.tensor, op_index: stop.op, tensors: stop.dynamic };
-    Some((failure, tensors))
+    plan::static_only_failure(model, checked, "Failed to apply NNAPI delegate.", "; --nnapi-allow-dynamic-dimensions would allow it.")
 }
 
 fn fail(mut a: Analysis, f: Failure) -> Analysis {
