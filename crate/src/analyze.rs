@@ -7,15 +7,52 @@ use crate::cost;
 use crate::inspect::{self, ModelSummary};
 use crate::model::Model;
 use crate::nnapi::delegate::{self, Analysis, Options, Outcome, TieAtLimit};
+use crate::delegates::gpu::policy::{self, Flavor, GpuAnalysis, GpuOptions};
+use crate::plan::{Failure, PlanRow};
 
 pub const ANALYZE_FORMAT: &str = "delegate-doctor.analyze/1";
 pub const ALL_LEVELS: [u32; 9] = [27, 28, 29, 30, 31, 32, 33, 34, 35];
 
-#[derive(Debug, Serialize)]
+/// The analyses of one model: NNAPI at each requested level, and the GPU delegates when asked
+/// for. In JSON `analyses` lists them all, NNAPI first, each saying its `delegate`.
+#[derive(Debug)]
 pub struct Report {
     pub format: &'static str,
     pub model: ModelSummary,
     pub analyses: Vec<LevelReport>,
+    pub gpu: Vec<GpuReport>,
+    /// With more than one delegate: which target runs most of the model.
+    pub comparison: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GpuReport {
+    #[serde(flatten)]
+    pub analysis: GpuAnalysis,
+    pub verdict: Verdict,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AnyReport<'r> {
+    Nnapi(&'r LevelReport),
+    Gpu(&'r GpuReport),
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let all: Vec<AnyReport<'_>> =
+            self.analyses.iter().map(AnyReport::Nnapi).chain(self.gpu.iter().map(AnyReport::Gpu)).collect();
+        let mut st = s.serialize_struct("Report", 4)?;
+        st.serialize_field("format", &self.format)?;
+        st.serialize_field("model", &self.model)?;
+        st.serialize_field("analyses", &all)?;
+        if let Some(c) = &self.comparison {
+            st.serialize_field("comparison", c)?;
+        }
+        st.end()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -48,11 +85,83 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
             LevelReport { analysis, verdict }
         })
         .collect();
-    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses }
+    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), comparison: None }
 }
 
-fn transitions(a: &Analysis) -> usize {
-    a.plan.windows(2).filter(|w| w[0].is_delegate() != w[1].is_delegate()).count()
+/// Adds one GPU delegate's analysis (and, once there are several targets, the comparison).
+pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions) {
+    let work = cost::op_costs(model);
+    let analysis = policy::analyze(model, flavor, o);
+    let verdict = verdict_of(
+        &VerdictInput {
+            delegate: if flavor == Flavor::Classic { "GPU" } else { "LiteRT GPU" },
+            device: "GPU",
+            outcome: analysis.outcome,
+            plan: &analysis.plan,
+            failure: analysis.failure.as_ref(),
+            total_nodes: analysis.total_nodes,
+            delegated_nodes: analysis.delegated_nodes,
+            delegate_kernels: analysis.delegate_kernels,
+            tie: analysis.tie.as_ref().map(|t| (0, t)),
+        },
+        &work,
+    );
+    r.gpu.push(GpuReport { analysis, verdict });
+    r.comparison = comparison(r);
+}
+
+/// "Runs most of the model: …": the target leaving the least estimated work on the CPU (ties: the
+/// one with more delegated nodes, then fewer kernels), when more than one delegate was analysed.
+fn comparison(r: &Report) -> Option<String> {
+    if r.gpu.is_empty() || (r.analyses.is_empty() && r.gpu.len() < 2) {
+        return None;
+    }
+    let nnapi = r.analyses.iter().map(|l| (format!("NNAPI at API {}", l.analysis.sdk), &l.analysis.outcome, l.analysis.delegated_nodes, l.analysis.delegate_kernels, &l.verdict));
+    let gpu = r.gpu.iter().map(|g| (target_name(g.analysis.delegate).to_string(), &g.analysis.outcome, g.analysis.delegated_nodes, g.analysis.delegate_kernels, &g.verdict));
+    let candidates: Vec<_> = nnapi.chain(gpu).filter(|c| matches!(c.1, Outcome::Full | Outcome::Partial)).collect();
+    let best = candidates.iter().min_by(|a, b| {
+        a.4.cpu_work_share
+            .total_cmp(&b.4.cpu_work_share)
+            .then(b.2.cmp(&a.2))
+            .then(a.3.cmp(&b.3))
+    });
+    let total = r.analyses.first().map(|l| l.analysis.total_nodes).or(r.gpu.first().map(|g| g.analysis.total_nodes)).unwrap_or(0);
+    Some(match best {
+        Some((name, _, nodes, kernels, v)) => format!(
+            "Runs most of the model: {name} ({nodes} of {total} ops in {kernels} kernel{}, {:.1}% of the estimated work left on the CPU).",
+            plural(*kernels),
+            v.cpu_work_share * 100.0
+        ),
+        None => "No target runs any of the model: every analysed delegate fails or takes nothing.".to_string(),
+    })
+}
+
+fn target_name(delegate: &str) -> &'static str {
+    match delegate {
+        "gpu" => "the GPU delegate",
+        "litert-gpu" => "LiteRT's GPU accelerator",
+        _ => "NNAPI",
+    }
+}
+
+/// What a verdict is made of, whichever delegate the analysis is for.
+pub struct VerdictInput<'a> {
+    /// The delegate as the sentence names it ("NNAPI", "GPU", "LiteRT GPU").
+    pub delegate: &'a str,
+    /// The accelerator in "CPU↔NPU transitions" ("NPU", "GPU").
+    pub device: &'a str,
+    pub outcome: Outcome,
+    pub plan: &'a [PlanRow],
+    pub failure: Option<&'a Failure>,
+    pub total_nodes: usize,
+    pub delegated_nodes: usize,
+    pub delegate_kernels: usize,
+    /// The first tie at the partition limit, with its subgraph.
+    pub tie: Option<(usize, &'a TieAtLimit)>,
+}
+
+fn transitions(plan: &[PlanRow]) -> usize {
+    plan.windows(2).filter(|w| w[0].is_delegate() != w[1].is_delegate()).count()
 }
 
 /// A sum of costs that is +0.0 when empty: `Iterator::sum` of no f64 is -0.0, which JSON prints
@@ -61,45 +170,66 @@ fn total(costs: impl Iterator<Item = f64>) -> f64 {
     costs.fold(0.0, |acc, c| acc + c)
 }
 
-fn cpu_share(a: &Analysis, work: &[f64]) -> f64 {
+fn cpu_share(plan: &[PlanRow], work: &[f64]) -> f64 {
     let all = total(work.iter().copied());
     if all <= 0.0 {
         return 0.0;
     }
-    let cpu = total(a.plan.iter().filter(|r| !r.is_delegate()).filter_map(|r| work.get(r.index).copied()));
+    let cpu = total(plan.iter().filter(|r| !r.is_delegate()).filter_map(|r| work.get(r.index).copied()));
     cpu / all
 }
 
+/// The NNAPI verdict.
 pub fn verdict(a: &Analysis, work: &[f64]) -> Verdict {
-    let cpu_ops = a.plan.iter().filter(|r| !r.is_delegate()).count();
-    let t = transitions(a);
-    let share = if a.outcome == Outcome::Fails { 1.0 } else { cpu_share(a, work) };
-    let summary = match a.outcome {
+    verdict_of(
+        &VerdictInput {
+            delegate: "NNAPI",
+            device: "NPU",
+            outcome: a.outcome,
+            plan: &a.plan,
+            failure: a.failure.as_ref(),
+            total_nodes: a.total_nodes,
+            delegated_nodes: a.delegated_nodes,
+            delegate_kernels: a.delegate_kernels,
+            tie: tie_in(a),
+        },
+        work,
+    )
+}
+
+/// One sentence and the figures for any delegate's plan.
+pub fn verdict_of(v: &VerdictInput<'_>, work: &[f64]) -> Verdict {
+    let cpu_ops = v.plan.iter().filter(|r| !r.is_delegate()).count();
+    let t = transitions(v.plan);
+    let share = if v.outcome == Outcome::Fails { 1.0 } else { cpu_share(v.plan, work) };
+    let d = v.delegate;
+    let summary = match v.outcome {
         Outcome::Fails => format!(
             "Delegation fails: {}",
-            a.failure.as_ref().map_or("Failed to apply NNAPI delegate.".into(), |f| f.reason.clone())
+            v.failure.map_or(format!("Failed to apply {d} delegate."), |f| f.reason.clone())
         ),
-        Outcome::None => match &a.failure {
-            Some(f) => format!("NNAPI is not used: {}.", f.reason),
-            None => format!("NNAPI accepts none of the {} ops; everything runs on the CPU.", a.total_nodes),
+        Outcome::None => match v.failure {
+            Some(f) => format!("{d} is not used: {}.", f.reason),
+            None => format!("{d} accepts none of the {} ops; everything runs on the CPU.", v.total_nodes),
         },
-        Outcome::Full => format!("Fully delegated: one NNAPI kernel runs all {} ops.", a.total_nodes),
+        Outcome::Full => format!("Fully delegated: one {d} kernel runs all {} ops.", v.total_nodes),
         Outcome::Partial => format!(
-            "{} NNAPI partition{} cover{} {} of {} nodes; {} op{} run{} on the CPU ({:.1}% of the estimated work), {} CPU↔NPU transition{}.",
-            a.delegate_kernels,
-            plural(a.delegate_kernels),
-            if a.delegate_kernels == 1 { "s" } else { "" },
-            a.delegated_nodes,
-            a.total_nodes,
+            "{} {d} partition{} cover{} {} of {} nodes; {} op{} run{} on the CPU ({:.1}% of the estimated work), {} CPU↔{} transition{}.",
+            v.delegate_kernels,
+            plural(v.delegate_kernels),
+            if v.delegate_kernels == 1 { "s" } else { "" },
+            v.delegated_nodes,
+            v.total_nodes,
             cpu_ops,
             plural(cpu_ops),
             if cpu_ops == 1 { "s" } else { "" },
             share * 100.0,
             t,
+            v.device,
             plural(t)
         ),
     };
-    let summary = match tie_in(a) {
+    let summary = match v.tie {
         Some((si, tie)) => format!("{summary} {}", tie_sentence(si, tie)),
         None => summary,
     };
@@ -182,10 +312,76 @@ fn level_name(level: Option<i64>) -> String {
 
 /// Text: a table over levels, or the full listing when one level was asked for.
 pub fn render_text(r: &Report) -> String {
-    match r.analyses.as_slice() {
-        [one] => render_level(one),
-        many => render_summary(many),
+    let mut out = match (r.analyses.as_slice(), r.gpu.as_slice()) {
+        ([one], []) => render_level(one),
+        ([], [one]) => render_gpu(one),
+        (many, []) => render_summary(many),
+        (many, gpu) => {
+            let mut out = if many.is_empty() { String::new() } else { render_summary(many) + "\n" };
+            out += &render_gpu_summary(gpu);
+            out
+        }
+    };
+    if let Some(c) = &r.comparison {
+        out += &format!("\n{c}\n");
     }
+    out
+}
+
+fn gpu_title(a: &GpuAnalysis) -> String {
+    match a.delegate {
+        "gpu" => format!(
+            "TFLite GPU delegate (--gpu-backend {}, --gpu-experimental-enable-quant={}, --max-delegated-partitions {})",
+            if a.options.backend == policy::Backend::Cl { "cl" } else { "gl" },
+            a.options.enable_quant,
+            a.options.max_delegated_partitions
+        ),
+        _ => "LiteRT GPU accelerator (ML Drift; one partition)".to_string(),
+    }
+}
+
+fn render_gpu_summary(list: &[GpuReport]) -> String {
+    let mut out = String::from("  target      outcome  delegated  kernels  partitions  verdict\n");
+    for g in list {
+        let a = &g.analysis;
+        out += &format!(
+            "  {:<10}  {:<7}  {:>9}  {:>7}  {:>10}  {}\n",
+            a.delegate,
+            outcome_word(a.outcome),
+            format!("{}/{}", a.delegated_nodes, a.total_nodes),
+            a.delegate_kernels,
+            a.partitions,
+            g.verdict.summary
+        );
+    }
+    out += "\nAdd --delegate gpu or --delegate litert-gpu for its listing and reasons.\n";
+    out
+}
+
+fn render_gpu(g: &GpuReport) -> String {
+    let a = &g.analysis;
+    let mut out = format!("{}\n", gpu_title(a));
+    for line in &a.log {
+        out += &format!("  log: {line}\n");
+    }
+    if let Some(f) = &a.failure {
+        out += &format!("\n{}\n  {}\n", f.message, f.reason);
+    }
+    if !a.plan.is_empty() {
+        out += &run_order_rows(&a.plan);
+    }
+    if !a.refused.is_empty() {
+        out += &format!("\nOps refused by the {} ({}):\n", if a.delegate == "gpu" { "GPU delegate" } else { "LiteRT GPU accelerator" }, a.refused.len());
+        for r in &a.refused {
+            out += &format!("  {:>4}  {} v{}\n", r.index, r.op, r.version);
+            for reason in &r.reasons {
+                out += &format!("          - {}\n", if reason.is_empty() { "(no message: a DEQUANTIZE of constant fp16 weights, which stays on the CPU)" } else { reason });
+            }
+        }
+    }
+    out += &format!("\nVerdict: {}\n", g.verdict.summary);
+    out += &a.assumptions.iter().map(|s| format!("Assumed: {s}.\n")).collect::<String>();
+    out
 }
 
 fn render_summary(list: &[LevelReport]) -> String {
@@ -254,9 +450,13 @@ fn render_level(l: &LevelReport) -> String {
 
 /// The listing in benchmark_model's "Run Order" layout (timing columns left out).
 fn run_order(a: &Analysis) -> String {
+    run_order_rows(&a.plan)
+}
+
+fn run_order_rows(plan: &[PlanRow]) -> String {
     let mut out = String::from("\n============================== Run Order ==============================\n");
     out += &format!("\t{:>24}\t{}\n", "[node type]", "[Name]");
-    for row in &a.plan {
+    for row in plan {
         out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
     }
     out

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use lexopt::prelude::*;
 
 use crate::analyze;
+use crate::delegates::gpu::policy::{Backend, Flavor, GpuOptions};
 use crate::fixes::{self, Cut, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
@@ -15,8 +16,10 @@ usage: delegate-doctor <command> [options]
 
 commands:
   inspect MODEL [--format text|json]     the model summary and its operators
-  analyze MODEL [flags] [--format text|json] [--require-full-delegation]
-                                         how the NNAPI delegate splits the model
+  analyze MODEL [--delegate nnapi|gpu|litert-gpu|all] [flags] [--format text|json] [--require-full-delegation]
+                                         how a delegate splits the model (default: NNAPI;
+                                         all: NNAPI at every level, both GPU delegates, and
+                                         which target runs most of the model)
   fix MODEL -o OUT [flags] [--only IDS] [--skip IDS] [--cut tail|head] [--pool-form auto|mean|separable]
                  [--format text|json] [--require-full-delegation]
                                          rewrite the model so NNAPI accepts more of it
@@ -35,6 +38,12 @@ analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):
   --nnapi-feature-level L          NNAPI runtime feature level: 27..31 or FL6..FL8 (default: from --sdk)
   --device-feature-level L         target device feature level, same values (default: the runtime's)
   --nnapi-devices A,B              NNAPI device names on the phone (default: assume what is named exists)
+
+GPU flags (--delegate gpu; LiteRT's accelerator has no options that change its decision):
+  --gpu-backend cl|gl              OpenCL (default) or OpenGL ES only (then SPLIT, SPLIT_V are refused)
+  --gpu-experimental-enable-quant[=true|false]  quantized ops on the GPU (default true)
+  --gpu-precision-loss-allowed[=true|false]     fp16 arithmetic; does not change which ops run
+  --max-delegated-partitions N     partitions the GPU delegate keeps (default 1; <= 0 means 1)
 
 exit codes: 0 done, 2 bad input or usage,
             3 with --require-full-delegation when some analysed level is not fully delegated
@@ -245,12 +254,57 @@ pub fn delegate_flag(
     Ok(true)
 }
 
+/// Which delegates `analyze` (and `fix`) look at: `--delegate nnapi|gpu|litert-gpu|all`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Target {
+    Nnapi,
+    Gpu,
+    LitertGpu,
+    All,
+}
+
+fn parse_target(v: &str) -> Result<Target, String> {
+    match v {
+        "nnapi" => Ok(Target::Nnapi),
+        "gpu" => Ok(Target::Gpu),
+        "litert-gpu" => Ok(Target::LitertGpu),
+        "all" => Ok(Target::All),
+        other => Err(format!("--delegate takes nnapi, gpu, litert-gpu or all, not {other:?}")),
+    }
+}
+
+/// GPU delegate flags (benchmark_model's names); returns false when `name` is not one of them.
+fn gpu_flag(parser: &mut lexopt::Parser, name: &str, g: &mut GpuOptions) -> Result<bool, String> {
+    let optional_bool = |parser: &mut lexopt::Parser| -> Result<bool, String> {
+        match parser.optional_value() {
+            Some(v) => parse_bool(name, &v.to_string_lossy()),
+            None => Ok(true),
+        }
+    };
+    match name {
+        "gpu-backend" => {
+            g.backend = match flag_value(parser, name)?.as_str() {
+                "cl" => Backend::Cl,
+                "gl" => Backend::Gl,
+                other => return Err(format!("--gpu-backend takes cl or gl, not {other:?}")),
+            }
+        }
+        "gpu-experimental-enable-quant" => g.enable_quant = optional_bool(parser)?,
+        "gpu-precision-loss-allowed" => g.precision_loss_allowed = optional_bool(parser)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut path: Option<PathBuf> = None;
     let mut format = Format::Text;
     let mut require_full = false;
     let mut o = Options::default();
+    let mut g = GpuOptions::default();
+    let mut target = Target::Nnapi;
     let mut levels: Option<Vec<u32>> = None;
+    let mut limit_given = false;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long(name) => {
@@ -258,8 +312,10 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
                 match name.as_str() {
                     "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
                     "require-full-delegation" => require_full = true,
+                    "delegate" => target = parse_target(&flag_value(&mut parser, "delegate")?)?,
                     other => {
-                        if !delegate_flag(&mut parser, other, &mut o, &mut levels)? {
+                        limit_given |= other == "max-delegated-partitions";
+                        if !gpu_flag(&mut parser, other, &mut g)? && !delegate_flag(&mut parser, other, &mut o, &mut levels)? {
                             return Err(format!("unknown flag --{other}\n{USAGE}"));
                         }
                     }
@@ -269,16 +325,29 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
             other => return Err(other.unexpected().to_string()),
         }
     }
+    if limit_given {
+        g.max_delegated_partitions = o.max_delegated_partitions;
+    }
     let path = path.ok_or("analyze needs a MODEL path")?;
     let bytes = read_file(&path)?;
     let m = model::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let levels = levels.unwrap_or_else(|| analyze::ALL_LEVELS.to_vec());
-    let report = analyze::report(&m, &o, &levels);
+    let levels = match target {
+        Target::Nnapi | Target::All => levels.unwrap_or_else(|| analyze::ALL_LEVELS.to_vec()),
+        Target::Gpu | Target::LitertGpu => Vec::new(),
+    };
+    let mut report = analyze::report(&m, &o, &levels);
+    if matches!(target, Target::Gpu | Target::All) {
+        analyze::add_gpu(&mut report, &m, Flavor::Classic, &g);
+    }
+    if matches!(target, Target::LitertGpu | Target::All) {
+        analyze::add_gpu(&mut report, &m, Flavor::LiteRt, &g);
+    }
     let stdout = match format {
         Format::Text => analyze::render_text(&report),
         Format::Json => to_json(&report)?,
     };
-    let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full);
+    let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full)
+        && report.gpu.iter().all(|a| a.analysis.outcome == Outcome::Full);
     Ok(Output { stdout, code: if require_full && !all_full { 3 } else { 0 } })
 }
 

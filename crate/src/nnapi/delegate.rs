@@ -96,6 +96,8 @@ pub struct SubgraphPlan {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
+    /// Always "nnapi" (the GPU analyses say "gpu" or "litert-gpu").
+    pub delegate: &'static str,
     pub sdk: u32,
     pub options: Options,
     /// The level Validate runs at (NNAPI feature level), absent when NNAPI is not used at all.
@@ -239,6 +241,7 @@ fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
         });
     }
     Analysis {
+        delegate: "nnapi",
         sdk: o.sdk,
         options: o.clone(),
         level: None,

@@ -26,6 +26,7 @@
 pub mod classic;
 pub mod compat;
 pub mod mldrift;
+pub mod policy;
 mod parse;
 mod reader;
 

@@ -1,0 +1,356 @@
+//! What the GPU delegates do with their node decisions: `GetOpsToReplace`'s partition step
+//! (`FP16GraphPartitionHelper`, tflite/delegates/utils.cc: both fp16-weight scenarios, the largest
+//! partitions), the "Following operations are not supported by GPU delegate:" log
+//! (tflite/delegates/gpu/common/model_builder.cc 3372-3391), and the plan
+//! `ReplaceNodeSubsetsWithDelegateKernels` leaves.
+//!
+//! * `gpu`: TFLite's classic GPU delegate (tflite/delegates/gpu/delegate.cc `DelegatePrepare`:
+//!   SPLIT and SPLIT_V excluded without OpenCL; `max_delegated_partitions`, default 1, ≤ 0 = 1;
+//!   kernels named "TfLiteGpuDelegateV2"). Its `Parse()` failures make the whole delegate fail.
+//! * `litert-gpu`: LiteRT's GPU accelerator (ML Drift, ml_drift_delegate/delegate/
+//!   delegate_webgpu.cc `DelegatePrepare`: no excluded ops, quantized ops allowed, one partition).
+//!
+//! Neither delegate allows dynamic tensors, so the interpreter prepares every node before it
+//! hands the graph over (tflite/core/subgraph.cc `ModifyGraphWithDelegate`).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{classic, fp16_dequant_remap, is_const_fp16_dequantize, mldrift, GpuContext, InputRemap};
+use crate::model::{BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
+use crate::partition::{self, Graph, Node, Subset};
+use crate::plan::{self, delegate_subsets, node_mask, DynamicTensors, Failure, Outcome, PlanRow, Refusal, RowNames, TieAtLimit};
+
+/// The classic delegate's kernel (delegate.cc `kRegistrationCustomName`).
+pub const CLASSIC_KERNEL: &str = "TfLiteGpuDelegateV2";
+/// The ML Drift kernel as LiteRT names it on Android with OpenCL (`LITERT_CL`; the Linux WebGPU
+/// build that the tests run names it `LITERT_WEBGPU`).
+pub const LITERT_KERNEL: &str = "LITERT_CL";
+
+/// Which GPU delegate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Classic,
+    LiteRt,
+}
+
+impl Flavor {
+    pub fn id(self) -> &'static str {
+        match self {
+            Flavor::Classic => "gpu",
+            Flavor::LiteRt => "litert-gpu",
+        }
+    }
+    fn kernel(self) -> &'static str {
+        match self {
+            Flavor::Classic => CLASSIC_KERNEL,
+            Flavor::LiteRt => LITERT_KERNEL,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// OpenCL (`cl::OpenCLSupported()` true).
+    Cl,
+    /// OpenGL ES only: the classic delegate then excludes SPLIT and SPLIT_V.
+    Gl,
+}
+
+/// The GPU delegate options, named after benchmark_model's flags, with its defaults.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GpuOptions {
+    /// `--gpu_backend` (cl or gl).
+    pub backend: Backend,
+    /// `--gpu_experimental_enable_quant` (default true).
+    pub enable_quant: bool,
+    /// `--max_delegated_partitions` for the classic delegate (default 1; ≤ 0 means 1).
+    pub max_delegated_partitions: i32,
+    /// `--gpu_precision_loss_allowed`: fp16 arithmetic; it does not change which ops run on the GPU.
+    pub precision_loss_allowed: bool,
+}
+
+impl Default for GpuOptions {
+    fn default() -> Self {
+        GpuOptions { backend: Backend::Cl, enable_quant: true, max_delegated_partitions: 1, precision_loss_allowed: true }
+    }
+}
+
+/// One GPU delegate's analysis of a model, in the same shape as the NNAPI analysis (docs/json.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct GpuAnalysis {
+    pub delegate: &'static str,
+    pub options: GpuOptions,
+    pub outcome: Outcome,
+    pub total_nodes: usize,
+    pub delegated_nodes: usize,
+    pub delegate_kernels: usize,
+    pub partitions: usize,
+    pub tie_at_limit: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie: Option<TieAtLimit>,
+    pub plan: Vec<PlanRow>,
+    /// Every op the delegate refuses, with the detail it logs for it (after "OP: ").
+    pub refused: Vec<Refusal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamic: Option<DynamicTensors>,
+    /// What the delegate and the interpreter log, line by line.
+    pub log: Vec<String>,
+    pub assumptions: Vec<String>,
+}
+
+/// The node decision of one subgraph: the refusal line of each node (`None` = supported).
+struct Decision {
+    lines: Vec<Option<String>>,
+    remap: InputRemap,
+    fp16_dequantize: Vec<usize>,
+}
+
+fn classic_options(o: &GpuOptions) -> classic::ClassicOptions {
+    classic::ClassicOptions { allow_quant_ops: o.enable_quant, opencl: o.backend == Backend::Cl }
+}
+
+fn decide(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -> Decision {
+    let sg = &model.subgraphs[si];
+    let remap = fp16_dequant_remap(sg);
+    let fp16_dequantize = (0..sg.operators.len()).filter(|&i| is_const_fp16_dequantize(sg, &sg.operators[i])).collect();
+    let lines = match flavor {
+        Flavor::Classic => {
+            let ctx = GpuContext { model, subgraph: sg, index: si };
+            let co = classic_options(o);
+            (0..sg.operators.len()).map(|i| classic::partition_helper_refusal(&ctx, i, &co, &remap)).collect()
+        }
+        Flavor::LiteRt => {
+            let rewired = mldrift::with_fp16_dequant_remap(sg);
+            let ctx = GpuContext { model, subgraph: rewired.as_ref().unwrap_or(sg), index: si };
+            (0..sg.operators.len())
+                .map(|i| {
+                    if is_const_fp16_dequantize(sg, &sg.operators[i]) {
+                        Some(format!("{}: ", super::op_name_by_registration(&sg.operators[i])))
+                    } else {
+                        mldrift::node_refusal(&ctx, i)
+                    }
+                })
+                .collect()
+        }
+    };
+    Decision { lines, remap, fp16_dequantize }
+}
+
+/// The graph as the partitioner sees it; `rewired` nodes read the fp16 constants directly.
+fn graph_of(sg: &Subgraph, rewired: &[usize], remap: &InputRemap) -> Graph {
+    let rewired = node_mask(sg.operators.len(), rewired);
+    let nodes = sg
+        .operators
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let inputs = if rewired[i] { op.inputs.iter().map(|t| *remap.get(t).unwrap_or(t)).collect() } else { op.inputs.clone() };
+            let side_effect = matches!(op.code, B::IF | B::WHILE | B::CALL_ONCE)
+                || op.inputs.iter().chain(op.outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
+            Node { inputs, outputs: op.outputs.clone(), side_effect }
+        })
+        .collect();
+    Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
+}
+
+/// The plan of one subgraph.
+struct SubPlan {
+    plan: Vec<PlanRow>,
+    refused: Vec<Refusal>,
+    log: Vec<String>,
+    delegated: usize,
+    kernels: usize,
+    partitions: usize,
+    tie: Option<TieAtLimit>,
+    parse_failure: Option<(usize, String)>,
+}
+
+fn refusals(sg: &Subgraph, d: &Decision, stays_on_cpu: &[bool]) -> Vec<Refusal> {
+    d.lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| l.is_some() && stays_on_cpu[*i])
+        .map(|(i, l)| {
+            let op: &Operator = &sg.operators[i];
+            let line = l.as_deref().unwrap_or("");
+            let prefix = format!("{}: ", super::op_name_by_registration(op));
+            let detail = line.strip_prefix(&prefix).unwrap_or(line).to_string();
+            Refusal { index: i, op: op.type_name(), version: op.version, reasons: vec![detail] }
+        })
+        .collect()
+}
+
+/// `GetOpsToReplace`'s log (model_builder.cc 3372-3391), as `TF_LITE_KERNEL_LOG` prints it.
+fn not_supported_log(lines: &BTreeSet<&str>, chosen: usize, total: usize) -> Vec<String> {
+    let mut log = vec!["ERROR: Following operations are not supported by GPU delegate:".to_string()];
+    log.extend(lines.iter().map(|l| l.to_string()));
+    log.push(if chosen > 0 {
+        format!("{chosen} operations will run on the GPU, and the remaining {} operations will run on the CPU.", total - chosen)
+    } else {
+        format!("No operations will run on the GPU, and all {total} operations will run on the CPU.")
+    });
+    log
+}
+
+fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -> Result<SubPlan, partition::PartitionError> {
+    let sg = &model.subgraphs[si];
+    let n = sg.operators.len();
+    let d = decide(model, si, flavor, o);
+    let supported: Vec<usize> = (0..n).filter(|&i| d.lines[i].is_none()).collect();
+    let popts = partition::Options {
+        greedy: true,
+        control_edges: crate::control_deps::for_subgraph(model, si),
+        disable_node_fusion: false,
+    };
+    let plain = graph_of(sg, &[], &d.remap);
+    let preview = delegate_subsets(&plain, &supported, &popts)?;
+    let limit = match flavor {
+        Flavor::Classic => o.max_delegated_partitions.max(1) as usize,
+        Flavor::LiteRt => 1,
+    };
+    // FP16GraphPartitionHelper::GetNodesOfFirstNLargestPartitionsImpl: Scenario 1 takes every
+    // node when only the fp16 DEQUANTIZEs are refused; Scenario 2 the `limit` largest partitions.
+    let (mut chosen, tie) = if supported.len() + d.fp16_dequantize.len() == n && n > 0 {
+        ((0..n).collect::<Vec<_>>(), None)
+    } else {
+        let kept: Vec<usize> = plan::largest(&preview, limit).iter().flat_map(|s| s.nodes.iter().copied()).collect();
+        (kept, plan::tie_at_limit(limit as i32, &preview))
+    };
+    chosen.sort_unstable();
+    let on_gpu = node_mask(n, &chosen);
+    let stays: Vec<bool> = on_gpu.iter().map(|g| !g).collect();
+    let lines: BTreeSet<&str> = d.lines.iter().flatten().map(String::as_str).collect();
+    let mut log = Vec::new();
+    if !lines.is_empty() && n > chosen.len() {
+        log = not_supported_log(&lines, chosen.len(), n);
+    }
+    let parse_failure = match flavor {
+        Flavor::Classic if !chosen.is_empty() => {
+            let ctx = GpuContext { model, subgraph: sg, index: si };
+            classic::parse_failures(&ctx, &chosen, &classic_options(o), Some(&d.remap)).into_iter().next()
+        }
+        _ => None,
+    };
+    let graph = graph_of(sg, &chosen, &d.remap);
+    let subsets: Vec<Subset> = partition::partition(&graph, |i| on_gpu[i], &popts)?;
+    let names = RowNames::new(model, si, true);
+    let (rows, kernels) = if chosen.is_empty() { (plan::cpu_rows(&names, 0..n), 0) } else { plan::rows_of(&names, &subsets, flavor.kernel()) };
+    if !chosen.is_empty() {
+        log.push(plan::replacing_log(chosen.len(), n, flavor.kernel(), subsets.len(), si, &sg.name));
+    }
+    if flavor == Flavor::Classic {
+        log.push(format!("Created {kernels} GPU delegate kernels."));
+    }
+    Ok(SubPlan {
+        plan: rows,
+        refused: refusals(sg, &d, &stays),
+        log,
+        delegated: chosen.len(),
+        kernels,
+        partitions: if chosen.is_empty() { usize::from(n > 0) } else { subsets.len() },
+        tie,
+        parse_failure,
+    })
+}
+
+fn assumptions(flavor: Flavor, o: &GpuOptions) -> Vec<String> {
+    let mut a = vec!["the device's GPU driver builds every op the delegate accepts".to_string()];
+    match flavor {
+        Flavor::Classic => {
+            a.push(format!(
+                "the GPU backend is {} ({})",
+                if o.backend == Backend::Cl { "OpenCL" } else { "OpenGL ES only" },
+                if o.backend == Backend::Cl { "SPLIT and SPLIT_V are accepted" } else { "SPLIT and SPLIT_V are excluded" }
+            ));
+            a.push("--gpu-precision-loss-allowed changes the GPU's arithmetic, not which ops it runs".to_string());
+        }
+        Flavor::LiteRt => a.push(
+            "LiteRT's GPU accelerator as in LiteRT 2.2–2.3 (ml_drift_delegate at google-ai-edge/LiteRT f674579; checked against ai-edge-litert 2.3.0)"
+                .to_string(),
+        ),
+    }
+    a.push("benchmark_model is run with --use_xnnpack=false (otherwise XNNPACK takes over the CPU ops as extra kernels)".to_string());
+    a
+}
+
+fn delegate_name(flavor: Flavor) -> &'static str {
+    match flavor {
+        Flavor::Classic => "GPU",
+        Flavor::LiteRt => "LiteRT GPU",
+    }
+}
+
+/// Analyse the model for one GPU delegate.
+pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis {
+    let n = model.subgraphs.first().map_or(0, |s| s.operators.len());
+    let mut a = GpuAnalysis {
+        delegate: flavor.id(),
+        options: o.clone(),
+        outcome: Outcome::None,
+        total_nodes: n,
+        delegated_nodes: 0,
+        delegate_kernels: 0,
+        partitions: 0,
+        tie_at_limit: false,
+        tie: None,
+        plan: Vec::new(),
+        refused: Vec::new(),
+        failure: None,
+        dynamic: None,
+        log: Vec::new(),
+        assumptions: assumptions(flavor, o),
+    };
+    let message = format!("Failed to apply {} delegate.", delegate_name(flavor));
+    let checked = (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"));
+    if let Some((f, d)) = plan::static_only_failure(model, checked, &message, ".") {
+        a.dynamic = Some(d);
+        return fail(a, f);
+    }
+    if model.subgraphs.is_empty() {
+        return a;
+    }
+    let p = match plan_subgraph(model, 0, flavor, o) {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = format!("the graph cannot be partitioned: {e}");
+            return fail(a, Failure { message, reason, subgraph: Some(0), op_index: None });
+        }
+    };
+    a.refused = p.refused;
+    a.log = p.log;
+    if let Some((op, why)) = p.parse_failure {
+        a.log.push(format!("TfLiteGpuDelegate Init: {why}"));
+        let reason = format!("op {op} was accepted, but building the GPU model fails: {why}");
+        return fail(a, Failure { message, reason, subgraph: Some(0), op_index: Some(op) });
+    }
+    a.delegated_nodes = p.delegated;
+    a.delegate_kernels = p.kernels;
+    a.partitions = p.partitions;
+    a.tie_at_limit = p.tie.is_some();
+    a.tie = p.tie;
+    a.outcome = if p.kernels == 0 {
+        Outcome::None
+    } else if p.plan.len() == 1 {
+        Outcome::Full
+    } else {
+        Outcome::Partial
+    };
+    a.plan = p.plan;
+    a
+}
+
+fn fail(mut a: GpuAnalysis, f: Failure) -> GpuAnalysis {
+    a.outcome = Outcome::Fails;
+    a.log.push(f.message.clone());
+    a.failure = Some(f);
+    a.plan.clear();
+    a.delegated_nodes = 0;
+    a.delegate_kernels = 0;
+    a
+}
