@@ -14,6 +14,7 @@ pub mod model;
 pub mod nnapi;
 pub mod options;
 pub mod partition;
+pub mod shapes;
 pub mod surgery;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "engine")))]

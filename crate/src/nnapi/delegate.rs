@@ -14,6 +14,7 @@ use super::rules::{self, nnapi_can_represent, ValidateContext};
 use crate::dynamic;
 use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
 use crate::partition::{self, Graph, Kind, Node, Subset};
+use crate::shapes;
 
 pub const NNAPI_REFERENCE: &str = "nnapi-reference";
 pub const KERNEL_NAME: &str = "TfLiteNnapiDelegate";
@@ -224,7 +225,7 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     }
     let setting = match start(o) {
         Start::Use(s) => s,
-        Start::Nothing(reason) => return unchanged(a, model, reason),
+        Start::Nothing(reason) => return allocate(unchanged(a, model, reason), model, o),
         Start::Error(reason) => {
             return fail(a, Failure { message: "Failed to apply NNAPI delegate.".into(), reason, subgraph: None, op_index: None })
         }
@@ -243,7 +244,7 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
             }
         }
     }
-    finish(a, plans)
+    allocate(finish(a, plans), model, o)
 }
 
 /// The interpreter applies a delegate to every subgraph except validation subgraphs
@@ -289,7 +290,14 @@ fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<Failure> {
         return None;
     }
     for (si, sg) in delegated_subgraphs(model) {
-        if let Some((op, tensor)) = dynamic::first_dynamic_tensor(sg) {
+        let dynamic = dynamic::first_dynamic_tensor(sg);
+        // One walk in plan order: a failing Prepare before (or at) the first dynamic op decides.
+        if si == 0 {
+            if let Some(f) = shapes::first_failure(model, sg, dynamic.map(|d| d.0)) {
+                return Some(prepare_failure(f, "Failed to apply NNAPI delegate."));
+            }
+        }
+        if let Some((op, tensor)) = dynamic {
             return Some(Failure {
                 message: "Failed to apply NNAPI delegate.".into(),
                 reason: format!(
@@ -303,6 +311,28 @@ fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<Failure> {
         }
     }
     None
+}
+
+/// A kernel's Prepare fails on the primary subgraph's shapes (see `shapes`).
+fn prepare_failure(f: shapes::PrepareFailure, message: &str) -> Failure {
+    Failure { message: message.into(), reason: f.reason(), subgraph: Some(0), op_index: Some(f.op_index) }
+}
+
+/// With dynamic dimensions allowed (API ≥ 28) the interpreter prepares nothing before the
+/// delegate decides (subgraph.cc ModifyGraphWithDelegateImpl); the delegate asks for propagated
+/// shapes (kTfLiteDelegateFlagsRequirePropagatedShapes, nnapi_delegate.cc), so AllocateTensors
+/// then prepares the original plan, delegated ops included, up to the first dynamic op
+/// (PrepareOpsAndTensors): a failure there makes benchmark_model stop after the delegate is applied.
+fn allocate(a: Analysis, model: &Model<'_>, o: &Options) -> Analysis {
+    if !(o.allow_dynamic_dimensions && o.sdk >= 28) || a.outcome == Outcome::Fails {
+        return a;
+    }
+    let Some(sg) = model.subgraphs.first() else { return a };
+    let dynamic = dynamic::first_dynamic_tensor(sg).map(|d| d.0);
+    match shapes::first_failure(model, sg, dynamic) {
+        Some(f) => fail(a, prepare_failure(f, "Failed to allocate tensors!")),
+        None => a,
+    }
 }
 
 fn fail(mut a: Analysis, f: Failure) -> Analysis {
