@@ -17,6 +17,7 @@ pub mod nnapi;
 pub mod options;
 pub mod partition;
 pub mod plan;
+pub mod shapes;
 pub mod surgery;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "engine")))]

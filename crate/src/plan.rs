@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::dynamic;
 use crate::model::{BuiltinOperator as B, Model, Subgraph};
 use crate::partition::{self, Graph, Kind, Subset};
+use crate::shapes;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -253,13 +254,21 @@ pub struct DynamicTensors {
 /// does not allow dynamic tensors: it prepares every node of the `checked` subgraphs first, and a
 /// dynamic-sized tensor makes the application fail with `message`. `hint` ends the reason (how the
 /// delegate's options could allow it, or just ".").
+///
+/// The same walk (`PrepareOpsStartingAt`) runs each kernel's Prepare at the shapes propagated from
+/// the graph inputs, so a Prepare that fails before (or at) the op where it stops decides first
+/// (`shapes`; then there are no dynamic tensors to report).
 pub fn static_only_failure(
     model: &Model<'_>,
     checked: impl IntoIterator<Item = usize>,
     message: &str,
     hint: &str,
-) -> Option<(Failure, DynamicTensors)> {
-    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, checked)?;
+) -> Option<(Failure, Option<DynamicTensors>)> {
+    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, checked);
+    if let Some(f) = shape_failure(model, stop.as_ref(), message) {
+        return Some((f, None));
+    }
+    let stop = stop?;
     let sg = &model.subgraphs[stop.subgraph];
     let op_name = |i: usize| sg.operators.get(i).map_or_else(String::new, |o| o.type_name());
     let cause = match stop.op {
@@ -283,5 +292,21 @@ pub fn static_only_failure(
         op_index: stop.op,
     };
     let tensors = DynamicTensors { subgraph: stop.subgraph, tensor: stop.tensor, op_index: stop.op, tensors: stop.dynamic };
-    Some((failure, tensors))
+    Some((failure, Some(tensors)))
+}
+
+/// The first Prepare failure of the primary subgraph up to where preparation stops (`stop`).
+fn shape_failure(model: &Model<'_>, stop: Option<&dynamic::DynamicStop>, message: &str) -> Option<Failure> {
+    let sg = model.subgraphs.first()?;
+    let stop_at = stop.filter(|s| s.subgraph == 0).and_then(|s| s.op);
+    let f = shapes::first_failure(model, sg, stop_at)?;
+    Some(Failure { message: message.into(), reason: f.reason(), subgraph: Some(0), op_index: Some(f.op_index) })
+}
+
+/// What `AllocateTensors` meets when nothing was prepared before the delegate (a delegate that
+/// allows dynamic tensors): the first Prepare failure of the primary subgraph, reported with
+/// `message`.
+pub fn prepare_failure(model: &Model<'_>, message: &str) -> Option<Failure> {
+    let stop = dynamic::first_dynamic_tensor(&model.subgraphs, [0]);
+    shape_failure(model, stop.as_ref(), message)
 }

@@ -242,16 +242,18 @@ fn ops_removed_by_a_cut_are_not_also_cannot_fix() {
 
 #[test]
 fn a_fix_keeps_an_empty_constant_constant() {
-    // The reshape to a scalar, then an ARG_MAX with int64 output for argmax-int32 to rewrite.
+    // A reshape of x2[1] to a scalar (shape = an empty data vector), and an ARG_MAX of x with
+    // int64 output for argmax-int32 to rewrite.
     let mut b = ModelBuilder::new();
     let x = b.input(tensor("x", T::FLOAT32, &[1, 4]));
+    let x2 = b.input(tensor("x2", T::FLOAT32, &[1]));
     let shape = b.add(const_bytes("shape", T::INT32, &[0], &[]));
     let axis = b.add(delegate_doctor::builder::const_i32("axis", &[1], &[1]));
     let idx = b.add(tensor("idx", T::INT64, &[1]));
-    let s = b.add(tensor("s", T::FLOAT32, &[1, 4]));
-    b.op(Op::RESHAPE, &[x, shape], &[s]).options(delegate_doctor::opts!(ReshapeOptions { new_shape: Some(vec![1, 4]) }));
-    b.op(Op::ARG_MAX, &[s, axis], &[idx]).options(delegate_doctor::opts!(ArgMaxOptions { output_type: T::INT64 }));
-    b.output(idx);
+    let s = b.add(tensor("s", T::FLOAT32, &[]));
+    b.op(Op::RESHAPE, &[x2, shape], &[s]);
+    b.op(Op::ARG_MAX, &[x, axis], &[idx]).options(delegate_doctor::opts!(ArgMaxOptions { output_type: T::INT64 }));
+    b.output(idx).output(s);
     let bytes = b.finish();
     let opts = FixOptions { target: Options { sdk: 29, ..Options::default() }, ..FixOptions::default() };
     let (fixed, r) = fixes::fix(&bytes, &opts).unwrap();

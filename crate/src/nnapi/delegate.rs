@@ -193,12 +193,12 @@ fn start(o: &Options) -> Start {
 pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     let mut a = empty_analysis(model, o);
     if let Some((f, tensors)) = dynamic_failure(model, o) {
-        a.dynamic = Some(tensors);
+        a.dynamic = tensors;
         return fail(a, f);
     }
     let setting = match start(o) {
         Start::Use(s) => s,
-        Start::Nothing(reason) => return unchanged(a, model, reason),
+        Start::Nothing(reason) => return allocate(unchanged(a, model, reason), model, o),
         Start::Error(reason) => {
             return fail(a, Failure { message: "Failed to apply NNAPI delegate.".into(), reason, subgraph: None, op_index: None })
         }
@@ -219,7 +219,7 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
             }
         }
     }
-    finish(a, plans)
+    allocate(finish(a, plans), model, o)
 }
 
 /// The interpreter applies a delegate to every subgraph except validation subgraphs
@@ -271,12 +271,22 @@ fn prepares_before_delegation(o: &Options) -> bool {
 }
 
 /// The interpreter refuses a delegate without dynamic-tensor support when preparing makes any tensor dynamic.
-fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<(Failure, DynamicTensors)> {
+fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<(Failure, Option<DynamicTensors>)> {
     if !prepares_before_delegation(o) {
         return None;
     }
     let checked = delegated_subgraphs(model).map(|(si, _)| si);
     plan::static_only_failure(model, checked, "Failed to apply NNAPI delegate.", "; --nnapi-allow-dynamic-dimensions would allow it.")
+}
+
+fn allocate(a: Analysis, model: &Model<'_>, o: &Options) -> Analysis {
+    if !(o.allow_dynamic_dimensions && o.sdk >= 28) || a.outcome == Outcome::Fails {
+        return a;
+    }
+    match plan::prepare_failure(model, "Failed to allocate tensors!") {
+        Some(f) => fail(a, f),
+        None => a,
+    }
 }
 
 fn fail(mut a: Analysis, f: Failure) -> Analysis {

@@ -309,7 +309,7 @@ pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis
     let message = format!("Failed to apply {} delegate.", delegate_name(flavor));
     let checked = (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"));
     if let Some((f, d)) = plan::static_only_failure(model, checked, &message, ".") {
-        a.dynamic = Some(d);
+        a.dynamic = d;
         return fail(a, f);
     }
     if model.subgraphs.is_empty() {
