@@ -13,6 +13,7 @@ pub mod argmax;
 pub mod target;
 pub mod bias;
 pub mod cut;
+pub mod dilated_conv;
 pub mod fp16_weights;
 pub mod int64;
 pub mod pool;
@@ -34,7 +35,8 @@ pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target};
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
 /// Every fix, in the order the planner tries them.
-pub const ALL_FIXES: [&str; 7] = [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, cut::ID];
+pub const ALL_FIXES: [&str; 8] =
+    [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, dilated_conv::ID, cut::ID];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -165,6 +167,7 @@ enum Planned {
     Int64(int64::Plan),
     Bias(bias::Plan),
     Fp16Weights(fp16_weights::Plan),
+    DilatedConv(dilated_conv::Plan),
 }
 
 impl Planned {
@@ -176,6 +179,15 @@ impl Planned {
             Planned::Int64(_) => int64::ID,
             Planned::Bias(_) => bias::ID,
             Planned::Fp16Weights(_) => fp16_weights::ID,
+            Planned::DilatedConv(_) => dilated_conv::ID,
+        }
+    }
+    /// The op the change is reported at (a fix spanning several ops plans the same change from
+    /// each of them).
+    fn anchor(&self, i: usize) -> usize {
+        match self {
+            Planned::DilatedConv(p) => p.s2b,
+            _ => i,
         }
     }
     /// Fixes that insert ops go last for an op, after the in-place ones.
@@ -190,6 +202,7 @@ impl Planned {
             Planned::Int64(p) => int64::apply(d, p),
             Planned::Bias(p) => bias::apply(d, p),
             Planned::Fp16Weights(p) => fp16_weights::apply(d, p),
+            Planned::DilatedConv(p) => dilated_conv::apply(d, p),
         }
     }
 }
@@ -198,13 +211,14 @@ type Cures = fn(Delegate, &str) -> bool;
 
 /// Which fix might cure a reason the delegate gave, and how to plan it.
 fn fixes_for(d: Delegate, reason: &str) -> Vec<(&'static str, Cures)> {
-    let all: [(&'static str, Cures); 6] = [
+    let all: [(&'static str, Cures); 7] = [
         (argmax::ID, argmax::cures),
         (resize::ID, resize::cures),
         (pool::ID, pool::cures),
         (int64::ID, int64::cures),
         (bias::ID, bias::cures),
         (fp16_weights::ID, fp16_weights::cures),
+        (dilated_conv::ID, dilated_conv::cures),
     ];
     all.into_iter().filter(|(_, cures)| cures(d, reason)).collect()
 }
@@ -217,6 +231,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
         int64::ID => int64::plan(c, i).map(Planned::Int64),
         bias::ID => bias::plan(c, i).map(Planned::Bias),
         fp16_weights::ID => fp16_weights::plan(c, i).map(Planned::Fp16Weights),
+        dilated_conv::ID => dilated_conv::plan(c, i).map(Planned::DilatedConv),
         other => Err(format!("unknown fix {other}")),
     }
 }
@@ -240,6 +255,9 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
                 continue;
             }
             match plan_fix(c, id, i) {
+                Ok(p) if p.anchor(i) != i && excluded.iter().any(|x| x.fix == id && x.op == p.anchor(i)) => {
+                    why.push(format!("{id}: {}", excluded.iter().find(|x| x.fix == id && x.op == p.anchor(i)).map_or("", |x| x.why.as_str())));
+                }
                 Ok(p) => {
                     plans.push(p);
                     cured = true;
@@ -360,7 +378,15 @@ fn attempt<T: Target>(
     let mut not_fixed = Vec::new();
     for (i, reasons) in &problems {
         match plan_op(&ctx, *i, reasons, excluded) {
-            Ok(plans) => planned.extend(plans.into_iter().map(|p| (*i, p))),
+            Ok(plans) => {
+                // A change planned from several of its ops is made once, at its anchor.
+                for p in plans {
+                    let at = p.anchor(*i);
+                    if !planned.iter().any(|(k, q)| *k == at && q.id() == p.id()) {
+                        planned.push((at, p));
+                    }
+                }
+            }
             Err(why) => not_fixed.push(NotFixed { op: *i, op_type: sg.operators[*i].type_name(), reasons: reasons.clone(), why }),
         }
     }
