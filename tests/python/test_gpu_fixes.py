@@ -44,7 +44,9 @@ def inputs_for(path, seed, count=3):
     return sets
 
 
-def assert_identical_runs(test, original, fixed, seed):
+def assert_identical_runs(test, original, fixed, seed, near_exact=False):
+    """Bit-identical outputs; with near_exact, the builtin backend (BI) may differ by float rounding
+    (measured: a few ulp, |diff| < 1e-6, on < 1 % of the outputs of float CONV_2D)."""
     sets = inputs_for(original, seed)
     for b in BACKENDS:
         a = dd.run(original, b, "gpu-fix", sets)
@@ -53,6 +55,10 @@ def assert_identical_runs(test, original, fixed, seed):
             test.assertEqual(len(ra), 1)
             (va,), (vf,) = ra.values(), rf.values()
             test.assertEqual(va.shape, vf.shape)
+            if near_exact and b == "BI":
+                test.assertLess(np.max(np.abs(va.astype(np.float64) - vf)), 1e-6)
+                test.assertLess(np.mean(va != vf), 0.02)
+                continue
             test.assertTrue(np.array_equal(va.view(np.uint8), vf.view(np.uint8)),
                             f"{original.name} {b}: max |diff| {np.max(np.abs(va.astype(np.float64) - vf)):g}")
 
@@ -103,13 +109,14 @@ class DilatedConvFixes(unittest.TestCase):
                         continue
                     self.assertEqual([c["fix"] for c in report["changes"]], ["dilated-conv"])
                     change = report["changes"][0]
-                    self.assertEqual(change["exactness"], "exact")
+                    float_conv = not entry["quantized"] and not entry["depthwise"]
+                    self.assertEqual(change["exactness"], "near-exact" if float_conv else "exact")
                     self.assertIn(f"({entry['padding']})", change["what"])
                     self.assertIn("dilated {}×{}".format(*entry["block"]), change["what"])
                     self.assertEqual(report["after"]["outcome"], "full")
                     self.assertEqual(report["largest_partition"]["after"], report["after"]["total_nodes"])
                     self.assertLess(report["largest_partition"]["before"], report["largest_partition"]["after"] + 1)
-                    assert_identical_runs(self, path, fixed, seed=n)
+                    assert_identical_runs(self, path, fixed, seed=n, near_exact=float_conv)
 
     def test_c_litert_gpu_accepts_what_we_predict(self):
         why = litert_gpu.lavapipe_missing()

@@ -16,8 +16,8 @@
 //! whose own padding before is pad_before − crop_before. That is SAME exactly when it equals
 //! ⌊(k−1)·d/2⌋ and the padding after ⌈(k−1)·d/2⌉ (tflite/kernels/padding.h
 //! `ComputePaddingHeightWidth`), VALID when both are 0; the padded values are zeros in both forms.
-//! Each output is the same sum of the same products; whether the kernels add them in the same order
-//! is what tests/python/test_gpu_fixes.py measures with the real interpreter.
+//! Each output is the same sum of the same products; the kernels add them in the same order except
+//! TFLite's builtin float CONV_2D (measured: a few ulp on < 1 % of outputs), hence "near-exact" there.
 
 use super::{Change, Ctx, Delegate, Exactness};
 use crate::model::{BuiltinOperator as B, BuiltinOptionsT as O, Operator, Subgraph, TensorType};
@@ -45,6 +45,7 @@ pub struct Plan {
     input: i32,
     output: i32,
     depthwise: bool,
+    float: bool,
     dilation: [i32; 2],
     padding: Padding,
 }
@@ -172,6 +173,7 @@ pub fn plan(c: &Ctx<'_, '_>, i: usize) -> Result<Plan, String> {
         input,
         output: b.outputs[0],
         depthwise,
+        float: in_t.dtype == TensorType::FLOAT32,
         dilation,
         padding,
     })
@@ -214,5 +216,13 @@ pub fn apply(d: &mut Draft<'_>, p: &Plan) -> Change {
         "SPACE_TO_BATCH_ND → {name} → BATCH_TO_SPACE_ND folded into one {name} dilated {}×{} ({padding})",
         p.dilation[0], p.dilation[1]
     );
+    // Measured (tests/python/test_gpu_fixes.py): bit-identical on XNNPACK, for uint8 and for
+    // DEPTHWISE_CONV_2D; TFLite's builtin float CONV_2D adds in another order when dilated and
+    // moves 0.2–0.9 % of the outputs by a few ulp (≤ 4.8e-7 on outputs of magnitude ~10).
+    if p.float && !p.depthwise {
+        let mut c = Change::new(ID, p.s2b, name, what, Exactness::NearExact, vec![p.output]);
+        c.detail = "float CONV_2D: bit-identical on XNNPACK; TFLite's builtin kernel rounds a few outputs differently (a few ulp)".into();
+        return c;
+    }
     Change::new(ID, p.s2b, name, what, Exactness::Exact, vec![p.output])
 }
