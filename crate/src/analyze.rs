@@ -88,13 +88,11 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
     Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), comparison: None }
 }
 
-/// Adds one GPU delegate's analysis (and, once there are several targets, the comparison).
-pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions) {
-    let work = cost::op_costs(model);
-    let analysis = policy::analyze(model, flavor, o);
-    let verdict = verdict_of(
+/// The verdict of one GPU delegate's analysis (`work`: the op costs of the model analysed).
+pub fn gpu_verdict(analysis: &GpuAnalysis, work: &[f64]) -> Verdict {
+    verdict_of(
         &VerdictInput {
-            delegate: if flavor == Flavor::Classic { "GPU" } else { "LiteRT GPU" },
+            delegate: if analysis.delegate == Flavor::Classic.id() { "GPU" } else { "LiteRT GPU" },
             device: "GPU",
             outcome: analysis.outcome,
             plan: &analysis.plan,
@@ -104,8 +102,14 @@ pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions
             delegate_kernels: analysis.delegate_kernels,
             tie: analysis.tie.as_ref().map(|t| (0, t)),
         },
-        &work,
-    );
+        work,
+    )
+}
+
+/// Adds one GPU delegate's analysis (and, once there are several targets, the comparison).
+pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions) {
+    let analysis = policy::analyze(model, flavor, o);
+    let verdict = gpu_verdict(&analysis, &cost::op_costs(model));
     r.gpu.push(GpuReport { analysis, verdict });
     r.comparison = comparison(r);
 }
@@ -328,7 +332,7 @@ pub fn render_text(r: &Report) -> String {
     out
 }
 
-fn gpu_title(a: &GpuAnalysis) -> String {
+pub fn gpu_title(a: &GpuAnalysis) -> String {
     match a.delegate {
         "gpu" => format!(
             "TFLite GPU delegate (--gpu-backend {}, --gpu-experimental-enable-quant={}, --max-delegated-partitions {})",

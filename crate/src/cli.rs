@@ -7,7 +7,7 @@ use lexopt::prelude::*;
 
 use crate::analyze;
 use crate::delegates::gpu::policy::{Backend, Flavor, GpuOptions};
-use crate::fixes::{self, Cut, FixOptions, PoolForm};
+use crate::fixes::{self, Cut, Delegate, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
 
@@ -20,12 +20,14 @@ commands:
                                          how a delegate splits the model (default: NNAPI;
                                          all: NNAPI at every level, both GPU delegates, and
                                          which target runs most of the model)
-  fix MODEL -o OUT [flags] [--only IDS] [--skip IDS] [--cut tail|head] [--pool-form auto|mean|separable]
-                 [--format text|json] [--require-full-delegation]
-                                         rewrite the model so NNAPI accepts more of it
-                                         (default target: --sdk 29; fixes: argmax-int32,
+  fix MODEL -o OUT [--delegate nnapi|gpu|litert-gpu] [flags] [--only IDS] [--skip IDS] [--cut tail|head]
+                 [--pool-form auto|mean|separable] [--format text|json] [--require-full-delegation]
+                                         rewrite the model so the delegate accepts more of it
+                                         (default: NNAPI at --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
-                                         conv-zero-bias, fp16-weights-to-fp32; cut only on request)
+                                         conv-zero-bias, fp16-weights-to-fp32, dilated-conv;
+                                         cut only on request; for the GPU delegates it reports
+                                         how the largest partition grows)
   help                                   this text
 
 analyze flags (benchmark_model's, with its defaults; '_' or '-' both work):
@@ -369,6 +371,9 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut require_full = false;
     let mut o = FixOptions::default();
     let mut levels: Option<Vec<u32>> = None;
+    let mut g = GpuOptions::default();
+    let mut delegate = Delegate::Nnapi;
+    let mut limit_given = false;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('o') => out = Some(parser.value().map_err(|e| e.to_string())?.into()),
@@ -378,6 +383,7 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
                     "output" => out = Some(parser.value().map_err(|e| e.to_string())?.into()),
                     "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
                     "require-full-delegation" => require_full = true,
+                    "delegate" => delegate = parse_fix_delegate(&flag_value(&mut parser, "delegate")?)?,
                     "only" => o.only = Some(id_list(&flag_value(&mut parser, "only")?)),
                     "skip" => o.skip = id_list(&flag_value(&mut parser, "skip")?),
                     "cut" => {
@@ -398,7 +404,8 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
                         }
                     }
                     other => {
-                        if !delegate_flag(&mut parser, other, &mut o.target, &mut levels)? {
+                        limit_given |= other == "max-delegated-partitions";
+                        if !gpu_flag(&mut parser, other, &mut g)? && !delegate_flag(&mut parser, other, &mut o.target, &mut levels)? {
                             return Err(format!("unknown flag --{other}\n{USAGE}"));
                         }
                     }
@@ -413,20 +420,57 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
     check_fix_ids(o.only.as_deref().unwrap_or(&[]))?;
     check_fix_ids(&o.skip)?;
     o.target.sdk = levels.and_then(|l| l.first().copied()).unwrap_or(29);
+    if limit_given {
+        g.max_delegated_partitions = o.target.max_delegated_partitions;
+    }
     let bytes = read_file(&path)?;
-    let (fixed, report) = fixes::fix(&bytes, &o).map_err(|e| format!("{}: {e}", path.display()))?;
+    let fixed_for = match delegate.gpu_flavor() {
+        None => fixes::fix(&bytes, &o).map(|(fixed, r)| (fixed, FixDone::of(&r, format))),
+        Some(flavor) => {
+            o.gpu = Some(g);
+            fixes::fix_gpu(&bytes, flavor, &o).map(|(fixed, r)| (fixed, FixDone::of(&r, format)))
+        }
+    };
+    let (fixed, done) = fixed_for.map_err(|e| format!("{}: {e}", path.display()))?;
+    let done = done?;
     // Unmap the input before writing: OUT may be the input itself, and truncating a mapped file
     // would pull its pages from under the map. The report owns its data, so nothing reads the
     // input after this (the borrow checker would refuse the drop otherwise).
     drop(bytes);
     std::fs::write(&out, &fixed).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let stdout = match format {
-        Format::Text if report.changes.is_empty() => {
-            format!("{}\nWrote an unchanged copy to {} ({} bytes).\n", fixes::render_text(&report), out.display(), fixed.len())
+        Format::Text if done.unchanged => {
+            format!("{}\nWrote an unchanged copy to {} ({} bytes).\n", done.text, out.display(), fixed.len())
         }
-        Format::Text => format!("{}\nWrote {} ({} bytes).\n", fixes::render_text(&report), out.display(), fixed.len()),
-        Format::Json => to_json(&report)?,
+        Format::Text => format!("{}\nWrote {} ({} bytes).\n", done.text, out.display(), fixed.len()),
+        Format::Json => done.text,
     };
-    let full = report.after.outcome == Outcome::Full;
-    Ok(Output { stdout, code: if require_full && !full { 3 } else { 0 } })
+    Ok(Output { stdout, code: if require_full && !done.full { 3 } else { 0 } })
+}
+
+/// What `fix` prints, whichever delegate the report is for.
+struct FixDone {
+    /// The text or JSON form of the report.
+    text: String,
+    unchanged: bool,
+    full: bool,
+}
+
+impl FixDone {
+    fn of<A: fixes::Analyzed>(r: &fixes::FixReport<A>, format: Format) -> Result<FixDone, String> {
+        let text = match format {
+            Format::Text => fixes::render_text(r),
+            Format::Json => to_json(r)?,
+        };
+        Ok(FixDone { text, unchanged: r.changes.is_empty(), full: r.after.outcome() == Outcome::Full })
+    }
+}
+
+fn parse_fix_delegate(v: &str) -> Result<Delegate, String> {
+    match v {
+        "nnapi" => Ok(Delegate::Nnapi),
+        "gpu" => Ok(Delegate::Gpu),
+        "litert-gpu" => Ok(Delegate::LitertGpu),
+        other => Err(format!("fix --delegate takes nnapi, gpu or litert-gpu, not {other:?}")),
+    }
 }

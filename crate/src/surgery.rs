@@ -173,6 +173,11 @@ impl<'a> Draft<'a> {
         Some(BuiltinOperator(c.builtin_code.0.max(c.deprecated_builtin_code as i32)))
     }
 
+    /// The version of an operator-code index (1 when the index is out of range).
+    pub fn opcode_version(&self, opcode_index: u32) -> i32 {
+        self.model.operator_codes.as_ref().and_then(|c| c.get(opcode_index as usize)).map_or(1, |c| c.version)
+    }
+
     /// A new activation tensor like `like` (type, quantization) with another shape and name.
     pub fn add_tensor_like(&mut self, like: i32, name: &str, shape: &[i32]) -> i32 {
         let mut t = self.tensor(like).cloned().unwrap_or_default();

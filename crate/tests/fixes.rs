@@ -337,3 +337,87 @@ mod fp16 {
         assert_eq!(m.subgraphs[0].operators.iter().filter(|o| o.code == Op::SLICE).count(), 1);
     }
 }
+
+// ------------------------------------------------------------------ GPU targets
+
+mod gpu {
+    use delegate_doctor::builder::{const_f32, const_i32, tensor, ModelBuilder};
+    use delegate_doctor::delegates::gpu::policy::Flavor;
+    use delegate_doctor::fixes::{fix_gpu, FixOptions};
+    use delegate_doctor::model::{self, BuiltinOperator as Op, BuiltinOptionsT as O, TensorType as T};
+    use delegate_doctor::nnapi::delegate::Outcome;
+    use delegate_doctor::opts;
+    use tflite_schema::tflite::Padding;
+
+    /// x[1,15,15,3] → SPACE_TO_BATCH_ND(block 2, paddings [[2,3],[2,3]]) → CONV_2D 3×3 VALID →
+    /// BATCH_TO_SPACE_ND(crops [[0,1],[0,1]]) → ADD: TensorFlow's SAME atrous conv with an input
+    /// size the block does not divide; `pads` replaces the paddings.
+    fn atrous(pads: [i32; 4]) -> Vec<u8> {
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("x", T::FLOAT32, &[1, 15, 15, 3]));
+        let block = b.add(const_i32("block", &[2], &[2, 2]));
+        let paddings = b.add(const_i32("paddings", &[2, 2], &pads));
+        let crops = b.add(const_i32("crops", &[2, 2], &[0, 1, 0, 1]));
+        let s = b.add(tensor("s2b", T::FLOAT32, &[4, 10, 10, 3]));
+        b.op(Op::SPACE_TO_BATCH_ND, &[x, block, paddings], &[s]);
+        let w = b.add(const_f32("w", &[4, 3, 3, 3], &[0.5; 108]));
+        let bias = b.add(const_f32("b", &[4], &[0.0; 4]));
+        let c = b.add(tensor("conv", T::FLOAT32, &[4, 8, 8, 4]));
+        b.op(Op::CONV_2D, &[s, w, bias], &[c]).options(opts!(Conv2DOptions {
+            padding: Padding::VALID,
+            stride_w: 1,
+            stride_h: 1,
+            dilation_w_factor: 1,
+            dilation_h_factor: 1
+        }));
+        let y = b.add(tensor("y", T::FLOAT32, &[1, 15, 15, 4]));
+        b.op(Op::BATCH_TO_SPACE_ND, &[c, block, crops], &[y]);
+        let one = b.add(const_f32("one", &[1], &[1.0]));
+        let z = b.add(tensor("z", T::FLOAT32, &[1, 15, 15, 4]));
+        b.op(Op::ADD, &[y, one], &[z]).options(opts!(AddOptions {}));
+        b.output(z);
+        b.finish()
+    }
+
+    #[test]
+    fn dilated_conv_folds_into_one_gpu_partition() {
+        for flavor in [Flavor::Classic, Flavor::LiteRt] {
+            let (bytes, r) = fix_gpu(&atrous([2, 3, 2, 3]), flavor, &FixOptions::default()).unwrap();
+            assert_eq!(r.before.refused.iter().map(|x| x.op.as_str()).collect::<Vec<_>>(), ["SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"]);
+            assert_eq!(r.changes.len(), 1, "{flavor:?}");
+            assert_eq!((r.changes[0].fix, r.changes[0].op), ("dilated-conv", 0));
+            assert_eq!(r.after.outcome, Outcome::Full);
+            let lp = r.largest_partition.unwrap();
+            assert_eq!((lp.before, lp.after), (1, 2)); // the conv or the ADD alone before; both after
+            let m = model::read(&bytes).unwrap();
+            let ops = &m.subgraphs[0].operators;
+            assert_eq!(ops.iter().map(|o| o.code).collect::<Vec<_>>(), [Op::CONV_2D, Op::ADD]);
+            assert_eq!(ops[0].inputs[0], m.subgraphs[0].inputs[0]);
+            let O::Conv2DOptions(o) = &ops[0].options else { panic!("no conv options") };
+            assert_eq!((o.padding, o.dilation_h_factor, o.dilation_w_factor), (Padding::SAME, 2, 2));
+            assert_eq!(ops[1].inputs[0], ops[0].outputs[0]);
+        }
+    }
+
+    #[test]
+    fn dilated_conv_refuses_paddings_that_are_not_same_or_valid() {
+        // Paddings [[1,4],..]: the dilated conv would need padding 1 before, SAME needs 2.
+        let (bytes, r) = fix_gpu(&atrous([1, 4, 1, 4]), Flavor::Classic, &FixOptions::default()).unwrap();
+        assert!(r.changes.is_empty());
+        assert_eq!(r.not_fixed.len(), 2);
+        assert!(r.not_fixed[0].why.contains("neither SAME nor VALID"), "{}", r.not_fixed[0].why);
+        assert_eq!(bytes, atrous([1, 4, 1, 4]));
+    }
+
+    #[test]
+    fn classic_gpu_has_no_cure_for_arg_max() {
+        let bytes = super::deeplab(super::ORIGINAL);
+        let (_, r) = fix_gpu(&bytes, Flavor::Classic, &FixOptions::default()).unwrap();
+        assert!(r.changes.is_empty());
+        assert_eq!(r.not_fixed[0].op_type, "ARG_MAX");
+        let (_, r) = fix_gpu(&bytes, Flavor::LiteRt, &FixOptions::default()).unwrap();
+        assert_eq!(r.changes.iter().map(|c| c.fix).collect::<Vec<_>>(), ["argmax-int32"]);
+        let lp = r.largest_partition.unwrap();
+        assert_eq!((lp.before, lp.after, r.after.outcome), (70, 71, Outcome::Full));
+    }
+}

@@ -7,15 +7,27 @@
 //! Applies only when nothing in the graph reads the output (it is a graph output or unused), so no
 //! other op's input type changes.
 
-use super::{Change, Ctx, Exactness};
+use super::{Change, Ctx, Delegate, Exactness};
 use crate::model::{BuiltinOperator as B, BuiltinOptionsT as O, TensorType};
 use crate::surgery::Draft;
 
 pub const ID: &str = "argmax-int32";
 
-pub fn cures(reason: &str) -> bool {
-    reason == "NNAPI only supports int32 output."
+/// NNAPI: "NNAPI only supports int32 output." (nnapi_delegate.cc, Validate of ARG_MAX/ARG_MIN).
+/// LiteRT GPU: its tensor filter's "Tensor type(INT64) is not supported. NAME" (ml_drift_delegate
+/// model_builder.cc `IsAllAllowedTensors`; `plan` checks that the int64 tensor is this op's output,
+/// and the planner takes the change back if the op is still refused). The classic GPU delegate has
+/// no ARG_MAX parser at all ("Operation is not supported."): nothing to cure there.
+pub fn cures(d: Delegate, reason: &str) -> bool {
+    match d {
+        Delegate::Nnapi => reason == "NNAPI only supports int32 output.",
+        Delegate::LitertGpu => reason.starts_with(LITERT_INT64_TENSOR),
+        Delegate::Gpu => false,
+    }
 }
+
+/// The start of LiteRT GPU's refusal of an int64 arena tensor.
+pub const LITERT_INT64_TENSOR: &str = "Tensor type(INT64) is not supported.";
 
 #[derive(Debug, Clone)]
 pub struct Plan {

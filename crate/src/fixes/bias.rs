@@ -7,7 +7,7 @@
 
 use tflite_schema::tflite::QuantizationParametersT;
 
-use super::{Change, Ctx, Exactness};
+use super::{Change, Ctx, Exactness, Delegate};
 use crate::model::{BuiltinOperator as B, TensorType};
 use crate::surgery::Draft;
 
@@ -16,8 +16,8 @@ pub const ID: &str = "conv-zero-bias";
 /// The most output channels a zero bias is written for when the filter is not constant.
 const MAX_CHANNELS: usize = 1 << 16;
 
-pub fn cures(reason: &str) -> bool {
-    reason == "Conv2D with omitted bias not supported"
+pub fn cures(d: Delegate, reason: &str) -> bool {
+    d == Delegate::Nnapi && (reason == "Conv2D with omitted bias not supported")
 }
 
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@
 //! What the app sees: the same numbers; a bigger file (4 bytes per weight instead of 2).
 //! Applies when the target leaves ops reading float16 weights on the CPU, or when asked with --only.
 
-use super::{Change, Ctx, Exactness};
+use super::{Change, Ctx, Exactness, Delegate};
 use crate::half::f16_to_f32;
 use crate::model::{BuiltinOperator as B, TensorType};
 use crate::nnapi::fp16::{is_const_fp16_dequantize, LEFT_ON_CPU_REASON};
@@ -28,8 +28,8 @@ pub const ID: &str = "fp16-weights-to-fp32";
 /// The reason given when the fold is asked for by name and the target does not need it.
 pub const REQUESTED_REASON: &str = "fp16-weights-to-fp32 was asked for with --only";
 
-pub fn cures(reason: &str) -> bool {
-    reason == LEFT_ON_CPU_REASON || reason == REQUESTED_REASON
+pub fn cures(d: Delegate, reason: &str) -> bool {
+    d == Delegate::Nnapi && (reason == LEFT_ON_CPU_REASON || reason == REQUESTED_REASON)
 }
 
 /// One DEQUANTIZE to fold.

@@ -8,14 +8,16 @@
 //! tensor stays in the file for any other reader). Why it is exact: every kernel involved accepts
 //! int32 for these operands, and the values fit (checked).
 
-use super::{Change, Ctx, Exactness};
+use super::{Change, Ctx, Delegate, Exactness};
 use crate::model::{BuiltinOperator as B, Operator, TensorType};
 use crate::surgery::Draft;
 
 pub const ID: &str = "int64-constants";
 
-/// The Validate messages this fix removes (the int64 value is read where int32 is required).
-pub fn cures(reason: &str) -> bool {
+/// The NNAPI Validate messages this fix removes (the int64 value is read where int32 is
+/// required). The GPU delegates do not type-check constant tensors (their filters look at arena
+/// tensors only), so constant int64 operands cost them nothing.
+pub fn cures(d: Delegate, reason: &str) -> bool {
     const MESSAGES: [&str; 9] = [
         "Begin type should be Int32",
         "Size type should be Int32",
@@ -27,7 +29,8 @@ pub fn cures(reason: &str) -> bool {
         "Axis should be Int32",
         "NNAPI only supports axis as int32. If the axis type is int64 and constant we can convert it",
     ];
-    MESSAGES.iter().any(|m| reason.starts_with(m)) || reason.starts_with("Failed to add NN API tensor: type INT64")
+    d == Delegate::Nnapi
+        && (MESSAGES.iter().any(|m| reason.starts_with(m)) || reason.starts_with("Failed to add NN API tensor: type INT64"))
 }
 
 /// Which inputs of an op are shape-like operands that kernels accept as int32 too.

@@ -1,15 +1,19 @@
-//! Model surgery that makes ops the NNAPI delegate refuses delegable. Each fix is its own module
-//! saying when it applies, what it changes and why it is safe; this module is the planner that picks
-//! fixes for a target (API level + delegate options), applies them, and checks the result with the
-//! predictor.
+//! Model surgery that makes ops a delegate refuses delegable. Each fix is its own module saying
+//! what it changes, when it applies (which refusal it cures, for which delegate: its `cures`) and
+//! why it is exact; this module is the planner that picks fixes for a target (a delegate with its
+//! options, `target.rs`), applies them, and checks the result with the target's predictor. The
+//! planner names no delegate: it reads the common shape of an analysis (refused ops with reasons,
+//! plan, outcome, failure).
 //!
 //! A fix is applied to an op only when the target refuses that op and the fixes planned for it
 //! cure every one of its reasons; afterwards the fixed model is analysed again and any fix whose ops
 //! are still refused is taken back.
 
 pub mod argmax;
+pub mod target;
 pub mod bias;
 pub mod cut;
+pub mod dilated_conv;
 pub mod fp16_weights;
 pub mod int64;
 pub mod pool;
@@ -17,18 +21,22 @@ pub mod resize;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{verdict, Verdict};
+use crate::analyze::Verdict;
 use crate::cost;
+use crate::delegates::gpu::policy::{Flavor, GpuAnalysis, GpuOptions};
 use crate::model::{self, Model, ModelError, Subgraph};
-use crate::nnapi::delegate::{self, Analysis, Options};
+use crate::nnapi::delegate::{Analysis, Options};
+use crate::plan::Outcome;
 use crate::surgery::Draft;
 
 pub use cut::Cut;
+pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target};
 
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
 /// Every fix, in the order the planner tries them.
-pub const ALL_FIXES: [&str; 7] = [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, cut::ID];
+pub const ALL_FIXES: [&str; 8] =
+    [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, dilated_conv::ID, cut::ID];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -77,7 +85,14 @@ pub enum PoolForm {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FixOptions {
+    /// The NNAPI options (used when `delegate` is nnapi).
     pub target: Options,
+    /// The delegate to fix for (absent in the JSON for NNAPI).
+    #[serde(skip_serializing_if = "Delegate::is_nnapi")]
+    pub delegate: Delegate,
+    /// The GPU delegate options (present for the GPU delegates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<GpuOptions>,
     /// Only these fixes (by id); all when absent.
     pub only: Option<Vec<String>>,
     pub skip: Vec<String>,
@@ -95,7 +110,10 @@ impl FixOptions {
 pub struct Ctx<'m, 'a> {
     pub model: &'m Model<'a>,
     pub sg: &'m Subgraph,
+    /// The NNAPI feature level (0 for the GPU delegates).
     pub level: i64,
+    /// The delegate the fixes are for.
+    pub delegate: Delegate,
     pub opts: &'m FixOptions,
     /// ARG_MAX/ARG_MIN ops whose output will be int32 after the fixes.
     pub int32_argmax: Vec<usize>,
@@ -110,8 +128,16 @@ pub struct NotFixed {
     pub why: String,
 }
 
+/// The largest delegate partition (in original nodes) before and after the fixes: for the GPU
+/// delegates, which run only their largest partition(s), the figure a fix must grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LargestPartition {
+    pub before: usize,
+    pub after: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
-pub struct FixReport {
+pub struct FixReport<A: Analyzed = Analysis> {
     pub format: &'static str,
     pub options: FixOptions,
     pub changes: Vec<Change>,
@@ -120,12 +146,18 @@ pub struct FixReport {
     /// model, and why that op cannot be cut). Empty when every cut reached a delegate kernel.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_cut: Vec<String>,
-    pub before: Analysis,
+    pub before: A,
     pub before_verdict: Verdict,
-    pub after: Analysis,
+    pub after: A,
     pub after_verdict: Verdict,
+    /// For the GPU delegates (absent for NNAPI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub largest_partition: Option<LargestPartition>,
     pub output_size: usize,
 }
+
+/// A GPU delegate's fix report.
+pub type GpuFixReport = FixReport<GpuAnalysis>;
 
 #[derive(Debug, Clone)]
 enum Planned {
@@ -135,6 +167,7 @@ enum Planned {
     Int64(int64::Plan),
     Bias(bias::Plan),
     Fp16Weights(fp16_weights::Plan),
+    DilatedConv(dilated_conv::Plan),
 }
 
 impl Planned {
@@ -146,6 +179,15 @@ impl Planned {
             Planned::Int64(_) => int64::ID,
             Planned::Bias(_) => bias::ID,
             Planned::Fp16Weights(_) => fp16_weights::ID,
+            Planned::DilatedConv(_) => dilated_conv::ID,
+        }
+    }
+    /// The op the change is reported at (a fix spanning several ops plans the same change from
+    /// each of them).
+    fn anchor(&self, i: usize) -> usize {
+        match self {
+            Planned::DilatedConv(p) => p.s2b,
+            _ => i,
         }
     }
     /// Fixes that insert ops go last for an op, after the in-place ones.
@@ -160,23 +202,25 @@ impl Planned {
             Planned::Int64(p) => int64::apply(d, p),
             Planned::Bias(p) => bias::apply(d, p),
             Planned::Fp16Weights(p) => fp16_weights::apply(d, p),
+            Planned::DilatedConv(p) => dilated_conv::apply(d, p),
         }
     }
 }
 
-type Cures = fn(&str) -> bool;
+type Cures = fn(Delegate, &str) -> bool;
 
-/// Which fix might cure a reason, and how to plan it.
-fn fixes_for(reason: &str) -> Vec<(&'static str, Cures)> {
-    let all: [(&'static str, Cures); 6] = [
+/// Which fix might cure a reason the delegate gave, and how to plan it.
+fn fixes_for(d: Delegate, reason: &str) -> Vec<(&'static str, Cures)> {
+    let all: [(&'static str, Cures); 7] = [
         (argmax::ID, argmax::cures),
         (resize::ID, resize::cures),
         (pool::ID, pool::cures),
         (int64::ID, int64::cures),
         (bias::ID, bias::cures),
         (fp16_weights::ID, fp16_weights::cures),
+        (dilated_conv::ID, dilated_conv::cures),
     ];
-    all.into_iter().filter(|(_, cures)| cures(reason)).collect()
+    all.into_iter().filter(|(_, cures)| cures(d, reason)).collect()
 }
 
 fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
@@ -187,6 +231,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
         int64::ID => int64::plan(c, i).map(Planned::Int64),
         bias::ID => bias::plan(c, i).map(Planned::Bias),
         fp16_weights::ID => fp16_weights::plan(c, i).map(Planned::Fp16Weights),
+        dilated_conv::ID => dilated_conv::plan(c, i).map(Planned::DilatedConv),
         other => Err(format!("unknown fix {other}")),
     }
 }
@@ -196,8 +241,8 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
     let mut plans: Vec<Planned> = Vec::new();
     let mut why = Vec::new();
     for reason in reasons {
-        let mut cured = plans.iter().any(|p| fixes_for(reason).iter().any(|(id, _)| *id == p.id()));
-        for (id, _) in fixes_for(reason) {
+        let mut cured = plans.iter().any(|p| fixes_for(c.delegate, reason).iter().any(|(id, _)| *id == p.id()));
+        for (id, _) in fixes_for(c.delegate, reason) {
             if cured {
                 break;
             }
@@ -210,6 +255,9 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
                 continue;
             }
             match plan_fix(c, id, i) {
+                Ok(p) if p.anchor(i) != i && excluded.iter().any(|x| x.fix == id && x.op == p.anchor(i)) => {
+                    why.push(format!("{id}: {}", excluded.iter().find(|x| x.fix == id && x.op == p.anchor(i)).map_or("", |x| x.why.as_str())));
+                }
                 Ok(p) => {
                     plans.push(p);
                     cured = true;
@@ -218,7 +266,7 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
             }
         }
         if !cured {
-            if fixes_for(reason).is_empty() {
+            if fixes_for(c.delegate, reason).is_empty() {
                 why.push(format!("no rewrite removes \"{reason}\""));
             }
             return Err(why.join("; "));
@@ -235,24 +283,45 @@ struct Excluded {
     why: String,
 }
 
-/// Fix the model for `opts.target`: the fixed bytes and a report of what changed.
+/// Fix the model for the NNAPI delegate at `opts.target`: the fixed bytes and a report of what
+/// changed.
 pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), ModelError> {
+    fix_for(bytes, &NnapiTarget(&opts.target), opts)
+}
+
+/// Fix the model for a GPU delegate at `opts.gpu` (default options when absent); the report's
+/// options say which delegate.
+pub fn fix_gpu(bytes: &[u8], flavor: Flavor, opts: &FixOptions) -> Result<(Vec<u8>, GpuFixReport), ModelError> {
+    let options = opts.gpu.clone().unwrap_or_default();
+    let target = GpuTarget { flavor, options: &options };
+    let opts = FixOptions { delegate: target.delegate(), gpu: Some(options.clone()), ..opts.clone() };
+    fix_for(bytes, &target, &opts)
+}
+
+/// Fix the model for `target`: the fixed bytes and a report of what changed.
+pub fn fix_for<T: Target>(bytes: &[u8], target: &T, opts: &FixOptions) -> Result<(Vec<u8>, FixReport<T::Analysis>), ModelError> {
     let m = model::read(bytes)?;
-    let before = delegate::analyze(&m, &opts.target);
+    let before = target.analyze(&m);
     let mut excluded: Vec<Excluded> = Vec::new();
     loop {
-        let Attempt { bytes: fixed, changes, not_fixed } = attempt(bytes, &m, &before, opts, &excluded)?;
+        let Attempt { bytes: fixed, changes, not_fixed } = attempt(bytes, &m, target, &before, opts, &excluded)?;
         let fm = model::read(&fixed)?;
-        let after = delegate::analyze(&fm, &opts.target);
+        let after = target.analyze(&fm);
         let mut taken_back = failed_changes(&fm, &after, &changes);
-        if taken_back.is_empty() && after.outcome != delegate::Outcome::Full {
+        if taken_back.is_empty() && after.outcome() != Outcome::Full {
             taken_back = unrequested_approximations(&changes, opts);
         }
         if taken_back.is_empty() {
-            return finish(bytes, &m, fixed, before, after, changes, not_fixed, opts);
+            return finish(bytes, &m, target, fixed, Analysed { before, after }, changes, not_fixed, opts);
         }
         excluded.extend(taken_back);
     }
+}
+
+/// The analyses of the original and of the fixed model.
+struct Analysed<A> {
+    before: A,
+    after: A,
 }
 
 /// Approximate changes are only worth their error when they complete the delegation, unless the
@@ -281,31 +350,43 @@ struct Attempt {
 }
 
 /// Plans and applies every fix not excluded; returns the written model.
-fn attempt(
+fn attempt<T: Target>(
     bytes: &[u8],
     m: &Model<'_>,
-    before: &Analysis,
+    target: &T,
+    before: &T::Analysis,
     opts: &FixOptions,
     excluded: &[Excluded],
 ) -> Result<Attempt, ModelError> {
-    let Some(level) = before.level else {
-        let why = before.failure.as_ref().map_or("the delegate is not used".into(), |f| f.reason.clone());
-        let nf = NotFixed { op: 0, op_type: String::new(), reasons: vec![], why };
-        return Ok(Attempt { bytes: bytes.to_vec(), changes: vec![], not_fixed: vec![nf] });
+    let level = match before.fix_level() {
+        Ok(level) => level,
+        Err(why) => {
+            let nf = NotFixed { op: 0, op_type: String::new(), reasons: vec![], why };
+            return Ok(Attempt { bytes: bytes.to_vec(), changes: vec![], not_fixed: vec![nf] });
+        }
     };
     let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
-    let mut ctx = Ctx { model: m, sg, level, opts, int32_argmax: Vec::new() };
-    let problems = problems(m, before, opts);
+    let delegate = target.delegate();
+    let mut ctx = Ctx { model: m, sg, level, delegate, opts, int32_argmax: Vec::new() };
+    let problems = problems(m, target, before, opts);
     ctx.int32_argmax = problems
         .iter()
-        .filter(|(i, r)| r.iter().any(|x| argmax::cures(x)) && plan_op(&ctx, *i, r, excluded).is_ok())
+        .filter(|(i, r)| r.iter().any(|x| argmax::cures(delegate, x)) && plan_op(&ctx, *i, r, excluded).is_ok())
         .map(|(i, _)| *i)
         .collect();
     let mut planned: Vec<(usize, Planned)> = Vec::new();
     let mut not_fixed = Vec::new();
     for (i, reasons) in &problems {
         match plan_op(&ctx, *i, reasons, excluded) {
-            Ok(plans) => planned.extend(plans.into_iter().map(|p| (*i, p))),
+            Ok(plans) => {
+                // A change planned from several of its ops is made once, at its anchor.
+                for p in plans {
+                    let at = p.anchor(*i);
+                    if !planned.iter().any(|(k, q)| *k == at && q.id() == p.id()) {
+                        planned.push((at, p));
+                    }
+                }
+            }
             Err(why) => not_fixed.push(NotFixed { op: *i, op_type: sg.operators[*i].type_name(), reasons: reasons.clone(), why }),
         }
     }
@@ -318,46 +399,21 @@ fn attempt(
     Ok(Attempt { bytes: draft.write()?, changes, not_fixed })
 }
 
-/// Ops of the primary subgraph with the reasons they keep NNAPI from running them: the ops
-/// Validate refuses, accepted ops with constant int64 operands (NNAPI cannot build those), and the
-/// first fp16-weight DEQUANTIZE when the fp16 path leaves ops reading float16 weights on the CPU
-/// (or when the fold is asked for by name).
-fn problems(m: &Model<'_>, before: &Analysis, opts: &FixOptions) -> Vec<(usize, Vec<String>)> {
-    let mut list: Vec<(usize, Vec<String>)> = before.refused.iter().map(|r| (r.index, r.reasons.clone())).collect();
-    let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
-    for (i, op) in sg.operators.iter().enumerate() {
-        let refused = list.iter().any(|(k, _)| *k == i);
-        let int64 = op.inputs.iter().any(|&t| sg.tensor(t).is_some_and(|t| t.is_const() && t.dtype == model::TensorType::INT64));
-        if !refused && int64 {
-            list.push((i, vec!["Failed to add NN API tensor: type INT64 is not supported.".into()]));
-        }
-    }
-    if let Some((first, reason)) = fp16_problem(m, before, opts) {
-        list.push((first, vec![reason.into()]));
-    }
+/// Ops of the primary subgraph with the reasons they keep the target from running them: the ops
+/// its analysis refuses and the problems only the target knows of (`Target::hidden_problems`).
+fn problems<T: Target>(m: &Model<'_>, target: &T, before: &T::Analysis, opts: &FixOptions) -> Vec<(usize, Vec<String>)> {
+    let mut list: Vec<(usize, Vec<String>)> = before.refused().iter().map(|r| (r.index, r.reasons.clone())).collect();
+    list.extend(target.hidden_problems(m, before, opts));
     list.sort_by_key(|(i, _)| *i);
     list
 }
 
-/// The DEQUANTIZE the fold is planned at: the first of the primary subgraph's fp16-weight
-/// DEQUANTIZEs, when the target leaves ops reading fp16 weights on the CPU (failing or not) or the
-/// user named the fix in --only.
-fn fp16_problem(m: &Model<'_>, before: &Analysis, opts: &FixOptions) -> Option<(usize, &'static str)> {
-    let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
-    let first = sg.operators.iter().position(|op| crate::nnapi::fp16::is_const_fp16_dequantize(sg, op))?;
-    if before.fp16_weights.as_ref().is_some_and(|w| !w.left_on_cpu.is_empty()) {
-        return Some((first, crate::nnapi::fp16::LEFT_ON_CPU_REASON));
-    }
-    let asked = opts.only.as_ref().is_some_and(|o| o.iter().any(|x| x == fp16_weights::ID));
-    asked.then_some((first, fp16_weights::REQUESTED_REASON))
-}
-
 /// Changes whose ops the fixed model still refuses.
-fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<Excluded> {
+fn failed_changes(fm: &Model<'_>, after: &impl Analyzed, changes: &[Change]) -> Vec<Excluded> {
     let sg = &fm.subgraphs[0]; // ok: model::read refuses models without subgraphs
     let refused_outputs: Vec<i32> =
-        after.refused.iter().flat_map(|r| sg.operators.get(r.index).map(|o| o.outputs.clone()).unwrap_or_default()).collect();
-    let int64_failure = after.failure.as_ref().and_then(|f| f.op_index).map(|i| sg.operators.get(i).map(|o| o.outputs.clone()).unwrap_or_default());
+        after.refused().iter().flat_map(|r| sg.operators.get(r.index).map(|o| o.outputs.clone()).unwrap_or_default()).collect();
+    let int64_failure = after.failure().and_then(|f| f.op_index).map(|i| sg.operators.get(i).map(|o| o.outputs.clone()).unwrap_or_default());
     changes
         .iter()
         .filter(|c| c.touched.iter().any(|t| refused_outputs.contains(t) || int64_failure.as_ref().is_some_and(|o| o.contains(t))))
@@ -368,21 +424,22 @@ fn failed_changes(fm: &Model<'_>, after: &Analysis, changes: &[Change]) -> Vec<E
 /// Applies the requested cuts, then builds the report; `after` is the analysis of `fixed` as it
 /// comes in, recomputed only when a cut changed the model.
 #[allow(clippy::too_many_arguments)]
-fn finish(
+fn finish<T: Target>(
     original: &[u8],
     m: &Model<'_>,
+    target: &T,
     mut fixed: Vec<u8>,
-    before: Analysis,
-    mut after: Analysis,
+    analysed: Analysed<T::Analysis>,
     mut changes: Vec<Change>,
     mut not_fixed: Vec<NotFixed>,
     opts: &FixOptions,
-) -> Result<(Vec<u8>, FixReport), ModelError> {
+) -> Result<(Vec<u8>, FixReport<T::Analysis>), ModelError> {
+    let Analysed { before, mut after } = analysed;
     let mut not_cut = Vec::new();
     for &c in &opts.cut {
         let fm = model::read(&fixed)?;
-        let cpu: Vec<usize> = after.plan.iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
-        if let (Some(f), true) = (&after.failure, cpu.is_empty()) {
+        let cpu: Vec<usize> = after.plan().iter().filter(|r| !r.is_delegate()).map(|r| r.index).collect();
+        if let (Some(f), true) = (after.failure(), cpu.is_empty()) {
             not_cut.push(format!("nothing to cut: {} {}", f.message, f.reason));
             continue;
         }
@@ -394,7 +451,7 @@ fn finish(
             let written = d.write()?;
             changes.extend(cuts.changes);
             fixed = written;
-            after = delegate::analyze(&model::read(&fixed)?, &opts.target);
+            after = target.analyze(&model::read(&fixed)?);
         }
     }
     if changes.is_empty() {
@@ -402,8 +459,10 @@ fn finish(
         fixed = original.to_vec();
     }
     let fm = model::read(&fixed)?;
-    let before_verdict = verdict(&before, &cost::op_costs(m));
-    let after_verdict = verdict(&after, &cost::op_costs(&fm));
+    let before_verdict = before.verdict(&cost::op_costs(m));
+    let after_verdict = after.verdict(&cost::op_costs(&fm));
+    let largest_partition =
+        before.largest_partition().zip(after.largest_partition()).map(|(before, after)| LargestPartition { before, after });
     let output_size = fixed.len();
     let report = FixReport {
         format: FIX_FORMAT,
@@ -415,6 +474,7 @@ fn finish(
         before_verdict,
         after,
         after_verdict,
+        largest_partition,
         output_size,
     };
     Ok((fixed, report))
@@ -430,13 +490,8 @@ fn forget_removed(not_fixed: &mut Vec<NotFixed>, m: &Model<'_>, cut_model: &Mode
 }
 
 /// Text form of a fix report.
-pub fn render_text(r: &FixReport) -> String {
-    let mut out = format!(
-        "Fixing for Android API {} ({})\n\nBefore: {}\n",
-        r.options.target.sdk,
-        crate::analyze::options_flags(&r.options.target),
-        r.before_verdict.summary
-    );
+pub fn render_text<A: Analyzed>(r: &FixReport<A>) -> String {
+    let mut out = format!("Fixing for {}\n\nBefore: {}\n", r.before.title(), r.before_verdict.summary);
     if r.changes.is_empty() {
         out += "\nNo fix applies.\n";
     } else {
@@ -454,7 +509,10 @@ pub fn render_text(r: &FixReport) -> String {
         out += &format!("\nCannot cut: {line}\n");
     }
     out += &format!("\nAfter: {}\n", r.after_verdict.summary);
-    for row in &r.after.plan {
+    if let Some(p) = r.largest_partition {
+        out += &format!("Largest partition: {} → {} of {} nodes\n", p.before, p.after, r.after.total_nodes());
+    }
+    for row in r.after.plan() {
         out += &format!("\t{:>24}\t{}\n", row.node_type, row.name);
     }
     out

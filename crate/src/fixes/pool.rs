@@ -15,14 +15,14 @@
 
 use tflite_schema::tflite::{Padding, Pool2DOptionsT, ReducerOptionsT};
 
-use super::{Change, Ctx, Exactness, PoolForm};
+use super::{Change, Ctx, Exactness, PoolForm, Delegate};
 use crate::model::{BuiltinOperator as B, BuiltinOptionsT as O, TensorType};
 use crate::surgery::Draft;
 
 pub const ID: &str = "avg-pool-window";
 
-pub fn cures(reason: &str) -> bool {
-    reason == "Large filter window would overflow on the reference CPU path"
+pub fn cures(d: Delegate, reason: &str) -> bool {
+    d == Delegate::Nnapi && (reason == "Large filter window would overflow on the reference CPU path")
 }
 
 #[derive(Debug, Clone)]

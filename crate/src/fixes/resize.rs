@@ -15,14 +15,14 @@
 
 use tflite_schema::tflite::{SliceOptionsT, StridedSliceOptionsT};
 
-use super::{Change, Ctx, Exactness};
+use super::{Change, Ctx, Exactness, Delegate};
 use crate::model::{BuiltinOperator as B, BuiltinOptionsT as O, TensorType};
 use crate::surgery::Draft;
 
 pub const ID: &str = "resize-align-corners";
 
-pub fn cures(reason: &str) -> bool {
-    reason == "NNAPI does not support align_corners == true."
+pub fn cures(d: Delegate, reason: &str) -> bool {
+    d == Delegate::Nnapi && (reason == "NNAPI does not support align_corners == true.")
 }
 
 #[derive(Debug, Clone)]
