@@ -128,15 +128,13 @@ fn decide(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -> Decis
         Flavor::LiteRt => {
             let rewired = mldrift::with_fp16_dequant_remap(sg);
             let ctx = GpuContext { model, subgraph: rewired.as_ref().unwrap_or(sg), index: si };
-            (0..sg.operators.len())
-                .map(|i| {
-                    if is_const_fp16_dequantize(sg, &sg.operators[i]) {
-                        Some(format!("{}: ", super::op_name_by_registration(&sg.operators[i])))
-                    } else {
-                        mldrift::node_refusal(&ctx, i)
-                    }
-                })
-                .collect()
+            let mut lines = mldrift::node_refusals(&ctx);
+            for (line, op) in lines.iter_mut().zip(&sg.operators) {
+                if is_const_fp16_dequantize(sg, op) {
+                    *line = Some(format!("{}: ", super::op_name_by_registration(op)));
+                }
+            }
+            lines
         }
     };
     Decision { lines, remap, fp16_dequantize }
