@@ -37,24 +37,26 @@ pub fn check_operator(ctx: &GpuContext<'_, '_>, op_index: usize, op: &Operator, 
 // The op signature.
 
 /// `OpSignatureTensorSpec`: `ty` is `None` for `kTfLiteNoType`.
-struct Spec {
+struct Spec<'t> {
     ty: Option<TensorType>,
-    dims: Vec<i32>,
+    /// Borrowed from the tensor: the signature is built for every node checked.
+    dims: &'t [i32],
     is_const: bool,
 }
 
 struct Sig<'o, 'a> {
     op: &'o Operator,
-    inputs: Vec<Spec>,
-    outputs: Vec<Spec>,
+    inputs: Vec<Spec<'o>>,
+    outputs: Vec<Spec<'o>>,
     custom_data: Option<&'a [u8]>,
 }
 
 impl<'o, 'a> Sig<'o, 'a> {
-    fn new(ctx: &GpuContext<'_, 'a>, op_index: usize, op: &'o Operator) -> Self {
-        let spec = |&t: &i32| match ctx.tensor(t) {
-            Some(t) => Spec { ty: Some(t.dtype), dims: t.shape.clone(), is_const: t.is_const() },
-            None => Spec { ty: None, dims: Vec::new(), is_const: false },
+    fn new(ctx: &GpuContext<'o, 'a>, op_index: usize, op: &'o Operator) -> Self {
+        let subgraph: &'o crate::model::Subgraph = ctx.subgraph;
+        let spec = |&t: &i32| match subgraph.tensor(t) {
+            Some(t) => Spec { ty: Some(t.dtype), dims: &t.shape[..], is_const: t.is_const() },
+            None => Spec { ty: None, dims: &[], is_const: false },
         };
         let custom_data =
             if op.code == Op::CUSTOM { ctx.custom_initial_data(op_index) } else { None };
@@ -78,7 +80,7 @@ impl<'o, 'a> Sig<'o, 'a> {
         model::op_name(self.op.code)
     }
 
-    fn input(&self, i: usize) -> Option<&Spec> {
+    fn input(&self, i: usize) -> Option<&Spec<'_>> {
         self.inputs.get(i)
     }
 }
