@@ -311,7 +311,7 @@ fn depthwise_conv_2d(sig: &Sig) -> Status {
     }
     // An omitted bias (-1) is a NOTYPE spec with no dims: one element.
     if let Some(bias) = sig.input(2) {
-        if num_elements(&bias.dims) != output_depth as i64 {
+        if num_elements(bias.dims) != output_depth as i64 {
             return Err("bias.size != output.c".into());
         }
     }
@@ -479,8 +479,8 @@ fn add_mul_broadcast(a: &Spec, b: &Spec, flags: CompatFlags) -> Status {
     if !ok {
         return Err(format!(
             "Doesn't support broadcasting - input0: [{}], input1: [{}]",
-            dims_text(&a.dims, ","),
-            dims_text(&b.dims, ",")
+            dims_text(a.dims, ","),
+            dims_text(b.dims, ",")
         ));
     }
     Ok(())
@@ -1033,10 +1033,10 @@ fn stablehlo_clamp(sig: &Sig) -> Status {
     if min.ty != x.ty || x.ty != max.ty {
         return Err("Clamp tensors must all be the same type".into());
     }
-    if min.dims != x.dims && num_elements(&min.dims) != 1 {
+    if min.dims != x.dims && num_elements(min.dims) != 1 {
         return Err("Min tensor must be the same shape as the input, or a scalar".into());
     }
-    if max.dims != x.dims && num_elements(&max.dims) != 1 {
+    if max.dims != x.dims && num_elements(max.dims) != 1 {
         return Err("Max tensor must be the same shape as the input, or a scalar".into());
     }
     Ok(())
