@@ -1,8 +1,10 @@
 //! Native benchmark of model reading and NNAPI analysis, on DeepLab and on a generated 5,000-op
 //! model (once with small weights, once with ~170 MB of weights). Prints figures, asserts nothing.
 //!
-//! `cargo run --release --example bench_analyze -- [--rounds N] [--models DIR] [--json FILE] [--cli-only]`
-//! (from the repository root). `--models DIR` also writes the three models there, under the names
+//! `cargo run --release --example bench_analyze -- [--rounds N] [--models DIR] [--json FILE] [--cli-only | --gpu-only]`
+//! (from the repository root). Beside the NNAPI analysis at API 29 it times one classic GPU and one
+//! LiteRT GPU analysis (default options) of each model and prints their ratios to the NNAPI one;
+//! `--gpu-only` times just those three calls (no reading, reports or CLI runs). `--models DIR` also writes the three models there, under the names
 //! bench/analyze.js loads; `--json FILE` writes the figures for scripts/bench-analyze.sh.
 //!
 //! Every figure is the time of one call: after a warm-up, each round times a batch of calls long
@@ -22,6 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use delegate_doctor::analyze::{self, ALL_LEVELS};
+use delegate_doctor::delegates::gpu::policy::{self, Flavor, GpuOptions};
 use delegate_doctor::builder::{const_bytes, const_i32, const_u8, tensor, ModelBuilder};
 use delegate_doctor::model::{self, BuiltinOperator as B, TensorType};
 use delegate_doctor::nnapi::delegate::{self, Options};
@@ -156,6 +159,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut models_dir = None;
     let mut json_file = None;
     let mut cli_only = false;
+    let mut gpu_only = false;
     let mut cli_runs_dir = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -164,6 +168,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--models" => models_dir = Some(PathBuf::from(args.next().ok_or("--models DIR")?)),
             "--json" => json_file = Some(args.next().ok_or("--json FILE")?),
             "--cli-only" => cli_only = true,
+            "--gpu-only" => gpu_only = true,
             // Internal: the measuring process that bench_cli starts.
             "--cli-runs" => cli_runs_dir = Some(PathBuf::from(args.next().ok_or("--cli-runs DIR")?)),
             _ => return Err(format!("unknown argument {a:?}").into()),
@@ -177,8 +182,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !cli_only {
         let deeplab = std::fs::read(DEEPLAB).map_err(|e| format!("{DEEPLAB}: {e} (run from the repository root)"))?;
         let models = [("deeplab.tflite", deeplab), ("gen5000.tflite", small.clone()), ("gen5000-big.tflite", big.clone())];
-        bench_calls(&models, rounds, models_dir.as_deref(), json_file.as_deref())?;
+        bench_calls(&models, rounds, models_dir.as_deref(), json_file.as_deref(), gpu_only)?;
         println!();
+    }
+    if gpu_only {
+        return Ok(());
     }
     bench_cli([&small, &big], rounds)
 }
@@ -189,6 +197,7 @@ fn bench_calls(
     rounds: usize,
     models_dir: Option<&Path>,
     json_file: Option<&str>,
+    gpu_only: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = models_dir {
         std::fs::create_dir_all(dir)?;
@@ -199,12 +208,20 @@ fn bench_calls(
     let parsed = models.iter().map(|(_, b)| model::read(b)).collect::<Result<Vec<_>, _>>()?;
 
     let o = Options::default();
+    let g = GpuOptions::default();
     let mut cases = Vec::new();
     for (i, ((_, bytes), m)) in models.iter().zip(&parsed).enumerate() {
-        let o = &o;
+        let (o, g) = (&o, &g);
+        cases.extend([
+            Case::new(i, NNAPI_LABEL, move || delegate::analyze(m, o)),
+            Case::new(i, GPU_LABEL, move || policy::analyze(m, Flavor::Classic, g)),
+            Case::new(i, LITERT_LABEL, move || policy::analyze(m, Flavor::LiteRt, g)),
+        ]);
+        if gpu_only {
+            continue;
+        }
         cases.extend([
             Case::new(i, "read", move || model::read(bytes).map(|m| m.operator_count())),
-            Case::new(i, "analyze@29", move || delegate::analyze(m, o)),
             Case::new(i, "report (9 levels)", move || analyze::report(m, o, &ALL_LEVELS)),
             // What the wasm exports compute (without their conversion of the result to JS objects).
             Case::new(i, "inspect()", move || model::read(bytes).map(|m| inspect::report(&m))),
@@ -244,12 +261,35 @@ fn bench_calls(
             println!("  {:<20}{calls:>14} {median:>10.4} {min:>10.4} {:>12.4}", c.label, median / (ops as f64 / 1000.0));
             rows.insert(c.label.to_string(), json!({ "median_ms": median, "min_ms": min }));
         }
+        print_gpu_ratios(&cases, i, m, &g);
         json.push(json!({ "file": name, "ops": ops, "bytes": bytes.len(), "rows": rows }));
     }
     if let Some(file) = json_file {
         std::fs::write(file, json!({ "rounds": rounds, "models": json }).to_string())?;
     }
     Ok(())
+}
+
+const NNAPI_LABEL: &str = "analyze@29";
+const GPU_LABEL: &str = "gpu analyze";
+const LITERT_LABEL: &str = "litert-gpu analyze";
+/// Issue 12's goal for a GPU analysis against the NNAPI one of the same model.
+const GPU_RATIO_GOAL: f64 = 1.2;
+
+/// The GPU analyses' median times over the NNAPI analysis's, with what each GPU analysis found.
+fn print_gpu_ratios(cases: &[Case], model: usize, m: &model::Model<'_>, g: &GpuOptions) {
+    let median_of = |label: &str| cases.iter().find(|c| c.model == model && c.label == label).map(|c| c.median_min().0);
+    let Some(nnapi) = median_of(NNAPI_LABEL) else { return };
+    for (label, flavor) in [(GPU_LABEL, Flavor::Classic), (LITERT_LABEL, Flavor::LiteRt)] {
+        let Some(t) = median_of(label) else { continue };
+        let a = policy::analyze(m, flavor, g);
+        let ratio = t / nnapi;
+        let verdict = if ratio <= GPU_RATIO_GOAL { "within" } else { "ABOVE" };
+        println!(
+            "  {label} / {NNAPI_LABEL}: {ratio:.2}× ({verdict} the {GPU_RATIO_GOAL}× goal); {:?}: {} of {} nodes in {} kernels, {} ops refused",
+            a.outcome, a.delegated_nodes, a.total_nodes, a.delegate_kernels, a.refused.len()
+        );
+    }
 }
 
 /// One whole CLI run as a child process.

@@ -88,6 +88,8 @@ pub struct Tensor {
     /// Location of read-only data in the file: present exactly when the interpreter would treat
     /// the tensor as a constant (`kTfLiteMmapRo`).
     pub data: Option<DataRange>,
+    /// The tensor has sparsity parameters (`TfLiteTensor::sparsity` is set).
+    pub sparse: bool,
 }
 
 impl Tensor {
@@ -115,6 +117,11 @@ pub struct Operator {
     pub intermediates: Vec<i32>,
     pub options: BuiltinOptionsT,
     pub options2: BuiltinOptions2T,
+    /// Where the op's custom options are in the file: the `custom_options` vector (possibly
+    /// empty), or the bytes after the flatbuffer that `large_custom_options_offset`/`_size` name
+    /// (when the offset is above 1 and the range lies in the file), as InterpreterBuilder::ParseNodes
+    /// (tflite/core/interpreter_builder.cc:373-391) passes them as `custom_initial_data`.
+    pub custom_options: Option<DataRange>,
 }
 
 impl Operator {
@@ -196,6 +203,12 @@ impl<'a> Model<'a> {
     /// The bytes of a constant tensor.
     pub fn data(&self, t: &Tensor) -> Option<&'a [u8]> {
         t.data.map(|r| &self.bytes[r.start..r.start + r.len])
+    }
+
+    /// The custom options bytes of an op (`Operator::custom_options`).
+    pub fn custom_options(&self, op: &Operator) -> Option<&'a [u8]> {
+        let r = op.custom_options?;
+        self.bytes.get(r.start..r.start.checked_add(r.len)?)
     }
 
     /// Constant integer values of an int32 or int64 tensor (little-endian), if it is constant.
@@ -319,7 +332,7 @@ fn build<'a>(bytes: &'a [u8], root: fb::Model<'_>) -> Result<Model<'a>, ModelErr
     }
     let mut subgraphs = Vec::with_capacity(fb_subgraphs.len());
     for (si, sg) in fb_subgraphs.iter().enumerate() {
-        subgraphs.push(read_subgraph(si, sg, &codes, &buffers)?);
+        subgraphs.push(read_subgraph(bytes, si, sg, &codes, &buffers)?);
     }
     let metadata = read_metadata(&root, &buffers)?;
     let signature_defs = read_signature_defs(&root, &subgraphs)?;
@@ -394,6 +407,7 @@ fn read_operator_codes(root: &fb::Model<'_>) -> Vec<Code> {
 }
 
 fn read_subgraph(
+    bytes: &[u8],
     si: usize,
     sg: fb::SubGraph<'_>,
     codes: &[Code],
@@ -415,7 +429,7 @@ fn read_subgraph(
     if let Some(list) = sg.operators() {
         operators.reserve(list.len());
         for (oi, op) in list.iter().enumerate() {
-            operators.push(read_operator(si, oi, op, codes, n)?);
+            operators.push(read_operator(bytes, si, oi, op, codes, n)?);
         }
     }
     Ok(Subgraph { name: sg.name().unwrap_or("").to_string(), tensors, inputs, outputs, operators })
@@ -464,6 +478,7 @@ fn read_tensor(si: usize, ti: usize, t: fb::Tensor<'_>, buffers: &[BufferInfo]) 
         buffer,
         is_variable: t.is_variable(),
         data,
+        sparse: t.sparsity().is_some(),
     })
 }
 
@@ -528,6 +543,7 @@ fn read_quantization(q: fb::QuantizationParameters<'_>) -> Option<Quantization> 
 }
 
 fn read_operator(
+    bytes: &[u8],
     si: usize,
     oi: usize,
     op: fb::Operator<'_>,
@@ -566,7 +582,24 @@ fn read_operator(
         intermediates,
         options: t.builtin_options,
         options2: t.builtin_options_2,
+        custom_options: custom_options_range(bytes, &op),
     })
+}
+
+/// `Operator::custom_options` of a verified operator of the model in `bytes`.
+fn custom_options_range(bytes: &[u8], op: &fb::Operator<'_>) -> Option<DataRange> {
+    if let Some(v) = op.custom_options() {
+        // The vector is inside `bytes` (the flatbuffer was read from them).
+        let start = (v.bytes().as_ptr() as usize).checked_sub(bytes.as_ptr() as usize)?;
+        return (start + v.len() <= bytes.len()).then_some(DataRange { start, len: v.len() });
+    }
+    let (offset, size) = (op.large_custom_options_offset(), op.large_custom_options_size());
+    if offset <= 1 {
+        return None;
+    }
+    let start = usize::try_from(offset).ok()?;
+    let len = usize::try_from(size).ok()?;
+    (start.checked_add(len)? <= bytes.len()).then_some(DataRange { start, len })
 }
 
 fn read_metadata(root: &fb::Model<'_>, buffers: &[BufferInfo]) -> Result<Vec<Metadata>, ModelError> {

@@ -37,24 +37,26 @@ pub fn check_operator(ctx: &GpuContext<'_, '_>, op_index: usize, op: &Operator, 
 // The op signature.
 
 /// `OpSignatureTensorSpec`: `ty` is `None` for `kTfLiteNoType`.
-struct Spec {
+struct Spec<'t> {
     ty: Option<TensorType>,
-    dims: Vec<i32>,
+    /// Borrowed from the tensor: the signature is built for every node checked.
+    dims: &'t [i32],
     is_const: bool,
 }
 
 struct Sig<'o, 'a> {
     op: &'o Operator,
-    inputs: Vec<Spec>,
-    outputs: Vec<Spec>,
+    inputs: Vec<Spec<'o>>,
+    outputs: Vec<Spec<'o>>,
     custom_data: Option<&'a [u8]>,
 }
 
 impl<'o, 'a> Sig<'o, 'a> {
-    fn new(ctx: &GpuContext<'_, 'a>, op_index: usize, op: &'o Operator) -> Self {
-        let spec = |&t: &i32| match ctx.tensor(t) {
-            Some(t) => Spec { ty: Some(t.dtype), dims: t.shape.clone(), is_const: t.is_const() },
-            None => Spec { ty: None, dims: Vec::new(), is_const: false },
+    fn new(ctx: &GpuContext<'o, 'a>, op_index: usize, op: &'o Operator) -> Self {
+        let subgraph: &'o crate::model::Subgraph = ctx.subgraph;
+        let spec = |&t: &i32| match subgraph.tensor(t) {
+            Some(t) => Spec { ty: Some(t.dtype), dims: &t.shape[..], is_const: t.is_const() },
+            None => Spec { ty: None, dims: &[], is_const: false },
         };
         let custom_data =
             if op.code == Op::CUSTOM { ctx.custom_initial_data(op_index) } else { None };
@@ -78,7 +80,7 @@ impl<'o, 'a> Sig<'o, 'a> {
         model::op_name(self.op.code)
     }
 
-    fn input(&self, i: usize) -> Option<&Spec> {
+    fn input(&self, i: usize) -> Option<&Spec<'_>> {
         self.inputs.get(i)
     }
 }
@@ -309,7 +311,7 @@ fn depthwise_conv_2d(sig: &Sig) -> Status {
     }
     // An omitted bias (-1) is a NOTYPE spec with no dims: one element.
     if let Some(bias) = sig.input(2) {
-        if num_elements(&bias.dims) != output_depth as i64 {
+        if num_elements(bias.dims) != output_depth as i64 {
             return Err("bias.size != output.c".into());
         }
     }
@@ -477,8 +479,8 @@ fn add_mul_broadcast(a: &Spec, b: &Spec, flags: CompatFlags) -> Status {
     if !ok {
         return Err(format!(
             "Doesn't support broadcasting - input0: [{}], input1: [{}]",
-            dims_text(&a.dims, ","),
-            dims_text(&b.dims, ",")
+            dims_text(a.dims, ","),
+            dims_text(b.dims, ",")
         ));
     }
     Ok(())
@@ -1031,10 +1033,10 @@ fn stablehlo_clamp(sig: &Sig) -> Status {
     if min.ty != x.ty || x.ty != max.ty {
         return Err("Clamp tensors must all be the same type".into());
     }
-    if min.dims != x.dims && num_elements(&min.dims) != 1 {
+    if min.dims != x.dims && num_elements(min.dims) != 1 {
         return Err("Min tensor must be the same shape as the input, or a scalar".into());
     }
-    if max.dims != x.dims && num_elements(&max.dims) != 1 {
+    if max.dims != x.dims && num_elements(max.dims) != 1 {
         return Err("Max tensor must be the same shape as the input, or a scalar".into());
     }
     Ok(())

@@ -44,8 +44,19 @@ type Check = Result<(), String>;
 /// helper logs for it ("ARG_MAX: Tensor type(INT64) is not supported. ArgMax"). For a model with
 /// fp16 weights, pass the subgraph of [`with_fp16_dequant_remap`], as the helper checks it.
 pub fn node_refusal(ctx: &GpuContext<'_, '_>, op_index: usize) -> Option<String> {
+    refusal_with(ctx, op_index, &allocations(ctx.subgraph))
+}
+
+/// [`node_refusal`] of every node of the context's subgraph, in order: the tensors' allocation
+/// types are worked out once for all of them (they depend on the whole subgraph).
+pub fn node_refusals(ctx: &GpuContext<'_, '_>) -> Vec<Option<String>> {
+    let alloc = allocations(ctx.subgraph);
+    (0..ctx.subgraph.operators.len()).map(|i| refusal_with(ctx, i, &alloc)).collect()
+}
+
+fn refusal_with(ctx: &GpuContext<'_, '_>, op_index: usize, alloc: &[Allocation]) -> Option<String> {
     let op = ctx.subgraph.operators.get(op_index)?;
-    let node = Node::new(ctx, op_index, op);
+    let node = Node::new(ctx, op_index, op, alloc);
     let detail = if node.is_fp16_const_dequantize() {
         Err(String::new())
     } else {
@@ -95,9 +106,7 @@ pub fn refusal_lines(model: &crate::model::Model<'_>) -> BTreeSet<String> {
         subgraph: remapped.as_ref().unwrap_or(sg),
         index: 0,
     };
-    (0..sg.operators.len())
-        .filter_map(|i| node_refusal(&ctx, i))
-        .collect()
+    node_refusals(&ctx).into_iter().flatten().collect()
 }
 
 
@@ -209,17 +218,12 @@ struct Node<'n, 'm, 'a> {
     ctx: &'n GpuContext<'m, 'a>,
     index: usize,
     op: &'m Operator,
-    alloc: Vec<Allocation>,
+    alloc: &'n [Allocation],
 }
 
 impl<'n, 'm, 'a> Node<'n, 'm, 'a> {
-    fn new(ctx: &'n GpuContext<'m, 'a>, index: usize, op: &'m Operator) -> Self {
-        Node {
-            ctx,
-            index,
-            op,
-            alloc: allocations(ctx.subgraph),
-        }
+    fn new(ctx: &'n GpuContext<'m, 'a>, index: usize, op: &'m Operator, alloc: &'n [Allocation]) -> Self {
+        Node { ctx, index, op, alloc }
     }
 
     fn is_fp16_const_dequantize(&self) -> bool {

@@ -66,44 +66,17 @@ impl<'a> GpuContext<'_, 'a> {
 
     /// `node->custom_initial_data` of a custom op: its `custom_options` bytes, or the ones stored
     /// after the flatbuffer (`large_custom_options_offset`), as InterpreterBuilder::ParseNodes
-    /// (tflite/core/interpreter_builder.cc:373-391) passes them. Our `Operator` does not keep
-    /// them, so they are read from the file again.
+    /// (tflite/core/interpreter_builder.cc:373-391) passes them. Taken from node `op_index` of
+    /// the model's subgraph of this index (the context's subgraph may be a rewired copy).
     pub(crate) fn custom_initial_data(&self, op_index: usize) -> Option<&'a [u8]> {
-        let op = self.fb_operator(op_index)?;
-        if let Some(v) = op.custom_options() {
-            return Some(v.bytes());
-        }
-        let (offset, size) = (op.large_custom_options_offset(), op.large_custom_options_size());
-        if offset <= 1 {
-            return None;
-        }
-        let start = usize::try_from(offset).ok()?;
-        let end = start.checked_add(usize::try_from(size).ok()?)?;
-        self.model.bytes.get(start..end)
+        let op = self.model.subgraphs.get(self.index)?.operators.get(op_index)?;
+        self.model.custom_options(op)
     }
 
-    /// Which tensors of the subgraph have sparsity parameters (`TfLiteTensor::sparsity`), read
-    /// from the file: our `Tensor` does not keep them.
+    /// Which tensors of the subgraph have sparsity parameters (`TfLiteTensor::sparsity`).
     pub(crate) fn sparse_flags(&self) -> Vec<bool> {
-        let Some(sg) = self.fb_subgraph() else { return Vec::new() };
-        sg.tensors().map(|ts| ts.iter().map(|t| t.sparsity().is_some()).collect()).unwrap_or_default()
-    }
-
-    fn subgraph_index(&self) -> Option<usize> {
-        (self.index < self.model.subgraphs.len()).then_some(self.index)
-    }
-
-    fn fb_subgraph(&self) -> Option<fb::SubGraph<'a>> {
-        let index = self.subgraph_index()?;
-        let bytes: &'a [u8] = self.model.bytes;
-        let root = fb::root_as_model_with_opts(&model::verifier_options_for(bytes.len()), bytes).ok()?;
-        let subgraphs = root.subgraphs()?;
-        (index < subgraphs.len()).then(|| subgraphs.get(index))
-    }
-
-    fn fb_operator(&self, op_index: usize) -> Option<fb::Operator<'a>> {
-        let ops = self.fb_subgraph()?.operators()?;
-        (op_index < ops.len()).then(|| ops.get(op_index))
+        let Some(sg) = self.model.subgraphs.get(self.index) else { return Vec::new() };
+        sg.tensors.iter().map(|t| t.sparse).collect()
     }
 }
 

@@ -128,15 +128,13 @@ fn decide(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -> Decis
         Flavor::LiteRt => {
             let rewired = mldrift::with_fp16_dequant_remap(sg);
             let ctx = GpuContext { model, subgraph: rewired.as_ref().unwrap_or(sg), index: si };
-            (0..sg.operators.len())
-                .map(|i| {
-                    if is_const_fp16_dequantize(sg, &sg.operators[i]) {
-                        Some(format!("{}: ", super::op_name_by_registration(&sg.operators[i])))
-                    } else {
-                        mldrift::node_refusal(&ctx, i)
-                    }
-                })
-                .collect()
+            let mut lines = mldrift::node_refusals(&ctx);
+            for (line, op) in lines.iter_mut().zip(&sg.operators) {
+                if is_const_fp16_dequantize(sg, op) {
+                    *line = Some(format!("{}: ", super::op_name_by_registration(op)));
+                }
+            }
+            lines
         }
     };
     Decision { lines, remap, fp16_dequantize }
@@ -168,7 +166,45 @@ struct SubPlan {
     kernels: usize,
     partitions: usize,
     tie: Option<TieAtLimit>,
-    parse_failure: Option<(usize, String)>,
+    /// The first delegate kernel whose Init fails, if any.
+    init_failure: Option<InitFailure>,
+}
+
+/// A delegate kernel whose `Init` fails (delegate.cc:1413-1425): building its GPU model returned
+/// `why`, because of node `op` (`None`: one of the partition's input or output tensors).
+struct InitFailure {
+    op: Option<usize>,
+    why: String,
+}
+
+/// Why `BuildModelEnforceIO` (model_builder.cc:3486-3560) fails for one delegate partition:
+/// first every non-constant input, then output tensor of the partition is read
+/// (`PrecreateInputTensors` / `PrecreateOutputTensors`, 3400-3432), then each node is parsed in
+/// the partition's order (the constant-fp16 DEQUANTIZEs are skipped).
+fn init_failure(ctx: &GpuContext, s: &Subset, o: &classic::ClassicOptions, remap: &InputRemap) -> Option<InitFailure> {
+    let io = s.inputs.iter().chain(s.outputs.iter()).find_map(|&t| classic::io_tensor_failure(ctx, t, o));
+    if let Some(why) = io {
+        return Some(InitFailure { op: None, why });
+    }
+    let (op, why) = classic::parse_failures(ctx, &s.nodes, o, Some(remap)).into_iter().next()?;
+    Some(InitFailure { op: Some(op), why })
+}
+
+/// What the classic delegate and the interpreter log from `ReplaceNodeSubsetsWithDelegateKernels`
+/// on: each kernel's Init runs as its node is added (subgraph.cc `AddNodeWithParameters`); a
+/// failed Init logs "TfLiteGpuDelegate Init: …" and is not counted in "Created N GPU delegate
+/// kernels." (delegate.cc:1554, the kernel's destructor undoes its count, 297-302). The
+/// interpreter then prepares the plan (subgraph.cc `ModifyGraphWithDelegateImpl` →
+/// `EnsureMemoryAllocations`): the first kernel without user data fails its Prepare
+/// (delegate.cc:1433-1438, `ReportOpError` subgraph.cc:90-98) and the plan is restored (2507-2513).
+fn classic_kernel_log(log: &mut Vec<String>, kernels: usize, failed: &[(usize, InitFailure)]) {
+    log.extend(failed.iter().map(|(_, f)| format!("TfLiteGpuDelegate Init: {}", f.why)));
+    log.push(format!("Created {} GPU delegate kernels.", kernels - failed.len()));
+    if let Some((node, _)) = failed.first() {
+        log.push("TfLiteGpuDelegate Prepare: delegate is not initialized".to_string());
+        log.push(format!("Node number {node} ({CLASSIC_KERNEL}) failed to prepare."));
+        log.push("Restored original execution plan after delegate application failure.".to_string());
+    }
 }
 
 fn refusals(sg: &Subgraph, d: &Decision, stays_on_cpu: &[bool]) -> Vec<Refusal> {
@@ -230,13 +266,6 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
     if !lines.is_empty() && n > chosen.len() {
         log = not_supported_log(&lines, chosen.len(), n);
     }
-    let parse_failure = match flavor {
-        Flavor::Classic if !chosen.is_empty() => {
-            let ctx = GpuContext { model, subgraph: sg, index: si };
-            classic::parse_failures(&ctx, &chosen, &classic_options(o), Some(&d.remap)).into_iter().next()
-        }
-        _ => None,
-    };
     let graph = graph_of(sg, &chosen, &d.remap);
     let subsets: Vec<Subset> = partition::partition(&graph, |i| on_gpu[i], &popts)?;
     let names = RowNames::new(model, si, true);
@@ -244,8 +273,19 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
     if !chosen.is_empty() {
         log.push(plan::replacing_log(chosen.len(), n, flavor.kernel(), subsets.len(), si, &sg.name));
     }
+    let mut failed = Vec::new();
     if flavor == Flavor::Classic {
-        log.push(format!("Created {kernels} GPU delegate kernels."));
+        if !chosen.is_empty() {
+            let ctx = GpuContext { model, subgraph: sg, index: si };
+            let co = classic_options(o);
+            let delegate_rows = rows.iter().filter(|r| r.is_delegate()).map(|r| r.index);
+            let delegate_subsets = subsets.iter().filter(|s| s.kind == partition::Kind::Delegate);
+            failed = delegate_rows
+                .zip(delegate_subsets)
+                .filter_map(|(row, s)| Some((row, init_failure(&ctx, s, &co, &d.remap)?)))
+                .collect();
+        }
+        classic_kernel_log(&mut log, kernels, &failed);
     }
     Ok(SubPlan {
         plan: rows,
@@ -255,7 +295,7 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
         kernels,
         partitions: if chosen.is_empty() { usize::from(n > 0) } else { subsets.len() },
         tie,
-        parse_failure,
+        init_failure: failed.into_iter().next().map(|(_, f)| f),
     })
 }
 
@@ -324,10 +364,12 @@ pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis
     };
     a.refused = p.refused;
     a.log = p.log;
-    if let Some((op, why)) = p.parse_failure {
-        a.log.push(format!("TfLiteGpuDelegate Init: {why}"));
-        let reason = format!("op {op} was accepted, but building the GPU model fails: {why}");
-        return fail(a, Failure { message, reason, subgraph: Some(0), op_index: Some(op) });
+    if let Some(f) = p.init_failure {
+        let reason = match f.op {
+            Some(op) => format!("op {op} was accepted, but building the GPU model fails: {}", f.why),
+            None => format!("a tensor of the GPU partition cannot be read, so building the GPU model fails: {}", f.why),
+        };
+        return fail(a, Failure { message, reason, subgraph: Some(0), op_index: f.op });
     }
     a.delegated_nodes = p.delegated;
     a.delegate_kernels = p.kernels;
