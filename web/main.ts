@@ -223,6 +223,7 @@ async function startFromAddress(): Promise<void> {
       writeTarget({ ...readTarget(), delegate: validDelegate(delegate) });
     } catch (e) {
       showError(`This link's delegate cannot be used: ${e instanceof Error ? e.message : String(e)}`);
+      return;
     }
   }
   if (shared) {
