@@ -186,11 +186,12 @@ test("screenshot: the delegate matrix at laptop width", async ({ page }) => {
   await dropFile(page, DEEPLAB(ORIGINAL));
   await page.locator("#matrix tr[data-delegate=gpu]").click();
   await expect(page.locator("#run-order")).toContainText("TfLiteGpuDelegateV2");
-  const section = page.locator("#diagnose");
-  await section.scrollIntoViewIfNeeded();
-  const box = await section.boundingBox();
-  if (!box) throw new Error("the diagnosis is not shown");
-  const clip = { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 760) };
+  // From the section's heading down to the start of the run order, in page coordinates.
+  const clip = await page.locator("#diagnose").evaluate((section) => {
+    const r = section.getBoundingClientRect();
+    const end = document.getElementById("run-order")?.getBoundingClientRect().top ?? r.bottom;
+    return { x: Math.max(r.left - 12, 0), y: r.top + window.scrollY - 8, width: r.width + 24, height: end - r.top + 110 };
+  });
   await page.screenshot({ path: "test-results/screenshots/delegate-matrix.png", clip, fullPage: true });
   // DD_SCREENSHOTS=1 refreshes the README's copy.
   if (process.env.DD_SCREENSHOTS === "1") {
