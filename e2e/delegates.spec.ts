@@ -199,3 +199,31 @@ test("screenshot: the delegate matrix at laptop width", async ({ page }) => {
     expect(readFileSync("docs/screenshots/delegate-matrix.png").length).toBeGreaterThan(10_000);
   }
 });
+
+/** A share fragment for `state`, made as share.ts makes it (deflate-raw, base64url). */
+async function fragmentOf(page: Page, state: object): Promise<string> {
+  return page.evaluate(async (json) => {
+    const s = new Blob([json]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+    const bytes = new Uint8Array(await new Response(s).arrayBuffer());
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }, JSON.stringify(state));
+}
+
+test("a link from before the delegate choice still opens NNAPI; an unknown delegate in a link is refused", async ({ page }) => {
+  await openPage(page);
+  const old = {
+    v: 1, name: ORIGINAL, size: 1, sha256: "b".repeat(64), target: { sdk: 29, options: { disable_nnapi_cpu: false } },
+    outcome: "partial", verdict: "old verdict", plan: [["ARG_MAX", "[ArgMax]:70"]], refused: [],
+  };
+  await page.goto(`/index.html#r=${await fragmentOf(page, old)}`);
+  await page.reload();
+  await expect(page.locator("#shared")).toContainText("Android API 29, --disable_nnapi_cpu=false: old verdict");
+  await expect(page.locator("#delegate")).toHaveValue("nnapi");
+  // (The panel itself shows once the model is dropped.)
+  await expect(page.locator("#nnapi-options")).not.toHaveAttribute("hidden");
+  await expect(page.locator("#gpu-options")).toHaveAttribute("hidden");
+  const bad = { ...old, target: { ...old.target, delegate: "npu" } };
+  await page.goto(`/index.html#r=${await fragmentOf(page, bad)}`);
+  await page.reload();
+  await expect(page.locator("#error")).toContainText("This share link cannot be read: the delegate is not nnapi, gpu or litert-gpu");
+});
