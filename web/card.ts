@@ -1,11 +1,19 @@
-// The compact report card used by embed.html: verdict, plan bar and refused ops for one level.
+// The compact report card used by embed.html: verdict, plan bar and refused ops for one target
+// (NNAPI at one level, the GPU delegate or LiteRT's GPU accelerator).
 import { byId, clear, el } from "./dom.js";
 import { renderPlanBar } from "./diagnose.js";
-import type { InspectReport, LevelReport } from "./report.js";
+import type { InspectReport, TargetReport } from "./report.js";
 
-export function renderCard(name: string, a: LevelReport, inspect: InspectReport, link: string): void {
+const CARD_TARGETS = { gpu: "GPU delegate (TfLiteGpuDelegateV2)", "litert-gpu": "LiteRT GPU accelerator" } as const;
+
+function cardTarget(a: TargetReport): string {
+  return a.delegate === "nnapi" ? `Android API ${a.sdk}` : CARD_TARGETS[a.delegate];
+}
+
+export function renderCard(name: string, a: TargetReport, inspect: InspectReport, link: string): void {
   byId("card-model").textContent = name;
-  byId("card-target").textContent = `Android API ${a.sdk}`;
+  byId("card-target").textContent = cardTarget(a);
+  byId("card").dataset.delegate = a.delegate;
   const verdict = byId("card-verdict");
   verdict.textContent = a.verdict.summary;
   verdict.className = `card-verdict outcome-${a.outcome}`;

@@ -60,6 +60,20 @@ export class Analyser {
     return r.report;
   }
 
+  /** NNAPI at `levels` and both GPU delegates, as `analyze --delegate all`. */
+  async analyzeAll(options: object, levels: number[], gpu: object): Promise<AnalyzeReport> {
+    const r = await this.send({ type: "analyze-all", options, levels, gpu } as Request);
+    if (r.type !== "analysis") throw new Error("unexpected answer from the analyser");
+    return r.report;
+  }
+
+  /** One GPU delegate ("gpu" or "litert-gpu"), as `analyze --delegate gpu|litert-gpu`. */
+  async analyzeGpu(delegate: string, gpu: object): Promise<AnalyzeReport> {
+    const r = await this.send({ type: "analyze-gpu", delegate, gpu } as Request);
+    if (r.type !== "analysis") throw new Error("unexpected answer from the analyser");
+    return r.report;
+  }
+
   async fix(options: object): Promise<FixReport> {
     const r = await this.send({ type: "fix", options } as Request);
     if (r.type !== "fixed") throw new Error("unexpected answer from the analyser");

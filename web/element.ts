@@ -1,11 +1,11 @@
-// <delegate-doctor-report src="model.tflite" sdk="29"> for documentation pages: one script tag,
+// <delegate-doctor-report src="model.tflite" sdk="29" [delegate="gpu|litert-gpu"] [gpu-backend="gl"]> for documentation pages: one script tag,
 // <script type="module" src="https://…/delegate-doctor-report.js"></script>. The element shows the
 // embed card in an iframe from Delegate Doctor's own origin (which runs the analysis and keeps the
 // host page's scripts and styles apart), sized to its content.
 const here = new URL(".", import.meta.url);
 
 class DelegateDoctorReport extends HTMLElement {
-  static observedAttributes = ["src", "sdk", "cpu-fallback", "limit", "accelerator"];
+  static observedAttributes = ["src", "sdk", "cpu-fallback", "limit", "accelerator", "delegate", "gpu-backend"];
   private frame: HTMLIFrameElement | null = null;
 
   connectedCallback(): void {
@@ -38,6 +38,11 @@ class DelegateDoctorReport extends HTMLElement {
     if (limit) url.searchParams.set("limit", limit);
     const accelerator = this.getAttribute("accelerator");
     if (accelerator) url.searchParams.set("accelerator", accelerator);
+    // The card checks these (default NNAPI; OpenCL).
+    const delegate = this.getAttribute("delegate");
+    if (delegate) url.searchParams.set("delegate", delegate);
+    const backend = this.getAttribute("gpu-backend");
+    if (backend) url.searchParams.set("gpu_backend", backend);
     if (this.frame.src !== url.href) this.frame.src = url.href;
   }
 

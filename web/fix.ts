@@ -55,8 +55,20 @@ function renderChanges(r: FixReport): void {
   }
 }
 
+/** For a GPU target: the page's fixes are planned for NNAPI only, so none are run (plain text). */
+export function renderFixUnavailable(delegateName: string): void {
+  byId("fix-unavailable").textContent =
+    `Fixes for ${delegateName} targets are not available in the page yet: the fixes here are planned for NNAPI, ` +
+    "so none is run for this target. Pick an NNAPI row to fix the model for NNAPI.";
+  byId("fix-unavailable").hidden = false;
+  byId("fix-body").hidden = true;
+  byId("fix").hidden = false;
+}
+
 /** Shows the fix result; the download asks for the fixed bytes only when clicked. */
 export function renderFix(name: string, r: FixReport, fixedBytes: () => Promise<Uint8Array>): void {
+  byId("fix-unavailable").hidden = true;
+  byId("fix-body").hidden = false;
   renderChanges(r);
   byId("before-verdict").textContent = r.before_verdict.summary;
   byId("after-verdict").textContent = r.after_verdict.summary;

@@ -2,7 +2,7 @@
 // row below the deepest op it reads from), drawn as SVG. Enough for models with a mostly
 // sequential structure such as DeepLab; very large graphs are summarised instead of drawn.
 import { byId, clear } from "./dom.js";
-import type { InspectReport, LevelReport } from "./report.js";
+import type { InspectReport, TargetReport } from "./report.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_NODES = 2000;
@@ -35,8 +35,8 @@ function layers(inspect: InspectReport): number[] {
   return layer;
 }
 
-/** Fill colour per op: its NNAPI kernel's colour, or orange on the CPU. */
-function colours(a: LevelReport | undefined, n: number): string[] {
+/** Fill colour per op: its delegate kernel's colour, or orange on the CPU. */
+function colours(a: TargetReport | undefined, n: number): string[] {
   const fill = new Array<string>(n).fill("#d1761f");
   let k = 0;
   for (const row of a?.plan ?? []) {
@@ -47,7 +47,7 @@ function colours(a: LevelReport | undefined, n: number): string[] {
   return fill;
 }
 
-export function renderGraph(inspect: InspectReport, a: LevelReport | undefined): void {
+export function renderGraph(inspect: InspectReport, a: TargetReport | undefined): void {
   const box = byId("graph");
   clear(box);
   const ops = inspect.subgraphs[0]?.operators ?? [];

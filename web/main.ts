@@ -1,15 +1,15 @@
 // The playground page: load a model (drop, file picker, sample, ?model=URL), then show its
-// summary, the NNAPI diagnosis for the chosen target, the fixes, and a share link.
+// summary, every delegate's outcome and the diagnosis for the chosen target, the fixes, and a share link.
 import { Analyser } from "./client.js";
 import { byId, clear, el } from "./dom.js";
-import { LEVELS, readTarget, renderDiagnosis, writeTarget } from "./diagnose.js";
-import { curesByOp, fixOptions, renderFix } from "./fix.js";
+import { LEVELS, readTarget, renderDiagnosis, showDelegateControls, targetLabel, writeTarget, type Pick, type Target } from "./diagnose.js";
+import { curesByOp, fixOptions, renderFix, renderFixUnavailable } from "./fix.js";
 import { renderGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
-import type { LevelReport, TensorRef } from "./report.js";
+import type { FixReport, TargetReport, TensorRef } from "./report.js";
 import { showSegment, wireSegment } from "./segment.js";
-import { readShareState, renderSharedReport, shareLink, type ShareState } from "./share.js";
+import { readShareState, renderSharedReport, shareLink, validDelegate, type ShareState } from "./share.js";
 
 const status = byId<HTMLParagraphElement>("status");
 const errorBox = byId<HTMLDivElement>("error");
@@ -61,37 +61,53 @@ function renderSummary(o: Opened): void {
   byId("summary").hidden = false;
 }
 
+/** A matrix row was clicked: that target becomes the chosen one. */
+function pick(p: Pick): void {
+  const t = readTarget();
+  writeTarget({ ...t, delegate: p.delegate, sdk: p.sdk ?? t.sdk });
+  void diagnose();
+}
+
+/** The page's fixes are NNAPI's: a GPU target gets none (and says so). */
+async function fixFor(target: Target): Promise<FixReport | null> {
+  return target.delegate === "nnapi" ? analyser.fix(fixOptions(target)) : null;
+}
+
+function renderFixPanel(target: Target, fixed: FixReport | null): void {
+  if (!current) return;
+  if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes());
+  else renderFixUnavailable(targetLabel(target));
+  showSegment({
+    originalKey: current.sha256,
+    fixedKey: fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,
+    original: () => analyser.modelBytes(),
+    fixed: () => analyser.fixedBytes(),
+  });
+}
+
 async function diagnose(): Promise<void> {
   if (!current) return;
   const mine = ++generation;
   const target = readTarget();
+  showDelegateControls(target.delegate);
   try {
     const t0 = performance.now();
-    const report = await analyser.analyze(target.options, LEVELS);
-    const fixed = await analyser.fix(fixOptions(target));
+    const report = await analyser.analyzeAll(target.options, LEVELS, target.gpu);
+    const fixed = await fixFor(target);
     if (mine !== generation || !current) return;
-    const cures = curesByOp(fixed);
-    const a = renderDiagnosis(report, target.sdk, current.inspect, cures, (sdk) => {
-      byId<HTMLSelectElement>("sdk").value = String(sdk);
-      void diagnose();
-    });
+    const cures = fixed ? curesByOp(fixed) : new Map<number, string>();
+    const a = renderDiagnosis(report, target, current.inspect, cures, pick);
     markOps(a, cures);
     renderGraph(current.inspect, a);
-    renderFix(current.name, fixed, () => analyser.fixedBytes());
-    showSegment({
-      originalKey: current.sha256,
-      fixedKey: fixed.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,
-      original: () => analyser.modelBytes(),
-      fixed: () => analyser.fixedBytes(),
-    });
-    renderShare(target, report.analyses.find((x) => x.sdk === target.sdk));
+    renderFixPanel(target, fixed);
+    renderShare(target, a);
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);
   } catch (e) {
     if (mine === generation) showError(`${current.name}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-function renderShare(target: ReturnType<typeof readTarget>, a: LevelReport | undefined): void {
+function renderShare(target: Target, a: TargetReport | undefined): void {
   if (!current || !a) return;
   void shareLink(current, target, a).then((link) => {
     const input = byId<HTMLInputElement>("share-link");
@@ -182,6 +198,7 @@ function wireInputs(): void {
   }
   byId("accelerator").addEventListener("input", () => void diagnose());
   byId("limit").addEventListener("input", () => void diagnose());
+  byId("gpu-limit").addEventListener("input", () => void diagnose());
   byId("copy-link").addEventListener("click", () => {
     const link = byId<HTMLInputElement>("share-link").value;
     void navigator.clipboard.writeText(link).then(
@@ -199,6 +216,16 @@ async function startFromAddress(): Promise<void> {
     showError(`This share link cannot be read: ${e instanceof Error ? e.message : String(e)}`);
     return null;
   });
+  // ?delegate= picks the target for a ?model= link; a share link's own target (in its fragment) wins.
+  const delegate = params.get("delegate");
+  if (delegate !== null) {
+    try {
+      writeTarget({ ...readTarget(), delegate: validDelegate(delegate) });
+    } catch (e) {
+      showError(`This link's delegate cannot be used: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+  }
   if (shared) {
     writeTarget(shared.target);
     renderSharedReport(byId("shared"), shared);

@@ -1,7 +1,7 @@
-// The op table: every op with its tensors and options, whether NNAPI accepts it at the chosen level
+// The op table: every op with its tensors and options, whether the chosen target's delegate accepts it
 // (with the delegate's reasons and what the fix panel does about it), a filter and sortable columns.
 import { byId, clear, el } from "./dom.js";
-import type { InspectReport, LevelReport, OperatorReport, TensorRef } from "./report.js";
+import type { InspectReport, OperatorReport, TargetReport, TensorRef } from "./report.js";
 
 function tensorLabel(t: TensorRef): string {
   return `${t.type.toLowerCase()}[${t.shape.join(",")}]`;
@@ -42,10 +42,13 @@ export function renderOps(r: InspectReport): void {
   applyFilter();
 }
 
-/** Marks each op of the primary subgraph as accepted or refused at the chosen level. */
-export function markOps(a: LevelReport | undefined, cures: Map<number, string>): void {
+const DELEGATE_HEADS = { nnapi: "NNAPI", gpu: "GPU", "litert-gpu": "LiteRT GPU" } as const;
+
+/** Marks each op of the primary subgraph as accepted or refused by the chosen target. */
+export function markOps(a: TargetReport | undefined, cures: Map<number, string>): void {
   const refused = new Map((a?.refused ?? []).map((r) => [r.index, r.reasons] as const));
-  const fp16 = a?.fp16_weights;
+  if (a) byId("op-delegate-head").textContent = DELEGATE_HEADS[a.delegate];
+  const fp16 = a?.delegate === "nnapi" ? a.fp16_weights : undefined;
   const fp16OnCpu = new Set(fp16 && !fp16.delegated ? fp16.dequantize_nodes : []);
   for (const r of byId("op-table").querySelectorAll<HTMLTableRowElement>("tbody tr[data-subgraph='0']")) {
     const cell = r.querySelector("td.nnapi");

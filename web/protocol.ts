@@ -9,6 +9,8 @@ export type Source =
 export type Request =
   | { id: number; type: "open"; source: Source }
   | { id: number; type: "analyze"; options: object; levels: number[] }
+  | { id: number; type: "analyze-all"; options: object; levels: number[]; gpu: object }
+  | { id: number; type: "analyze-gpu"; delegate: string; gpu: object }
   | { id: number; type: "fix"; options: object }
   | { id: number; type: "fixed-bytes" }
   | { id: number; type: "model-bytes" };

@@ -78,10 +78,20 @@ export interface Fp16Weights {
   left_on_cpu?: { index: number; op: string; kernel: "fails" | "wrong-results" | "unknown"; detail: string }[];
 }
 
-export interface LevelReport {
-  sdk: number;
-  level: number | null;
-  accelerator_specified: boolean;
+/** The delegates, by the ids of the CLI's `--delegate`. */
+export type DelegateId = "nnapi" | "gpu" | "litert-gpu";
+
+/** The GPU delegate options (benchmark_model's flags; docs/json.md). */
+export interface GpuOptions {
+  backend: "cl" | "gl";
+  enable_quant: boolean;
+  max_delegated_partitions: number;
+  precision_loss_allowed?: boolean;
+}
+
+/** What every delegate's analysis has (docs/json.md). */
+export interface PlanReport {
+  delegate: DelegateId;
   outcome: "full" | "partial" | "none" | "fails";
   total_nodes: number;
   delegated_nodes: number;
@@ -92,16 +102,33 @@ export interface LevelReport {
   tie?: { limit: number; size: number; partitions: number[][]; kept: number };
   plan: PlanRow[];
   refused: Refusal[];
-  fp16_weights?: Fp16Weights;
   failure?: { message: string; reason: string; op_index?: number };
   log: string[];
   assumptions: string[];
   verdict: { summary: string; cpu_ops: number; transitions: number; cpu_work_share: number };
 }
 
+/** One NNAPI analysis at one Android API level. */
+export interface LevelReport extends PlanReport {
+  delegate: "nnapi";
+  sdk: number;
+  level: number | null;
+  accelerator_specified: boolean;
+  fp16_weights?: Fp16Weights;
+}
+
+/** The classic GPU delegate's or LiteRT's GPU accelerator's analysis. */
+export interface GpuReport extends PlanReport {
+  delegate: "gpu" | "litert-gpu";
+  options: GpuOptions;
+}
+
+export type TargetReport = LevelReport | GpuReport;
+
 export interface AnalyzeReport {
   format: string;
-  analyses: LevelReport[];
+  analyses: TargetReport[];
+  comparison?: string;
 }
 
 export interface Change {

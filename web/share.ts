@@ -2,8 +2,8 @@
 // fragment (deflate + base64url), never the model. A link is untrusted input: it is size-limited,
 // decompressed with a cap, validated field by field, and shown as text only.
 import { clear, el } from "./dom.js";
-import type { Target } from "./diagnose.js";
-import type { LevelReport } from "./report.js";
+import { isDelegate, targetLabel, type Target } from "./diagnose.js";
+import type { DelegateId, GpuOptions, TargetReport } from "./report.js";
 
 const MAX_FRAGMENT = 64 * 1024;
 const MAX_JSON = 512 * 1024;
@@ -59,7 +59,16 @@ async function inflate(bytes: Uint8Array): Promise<string> {
   return new TextDecoder().decode(await new Blob(parts as BlobPart[]).arrayBuffer());
 }
 
-export async function shareLink(current: { name: string; size: number; sha256: string; url?: string }, target: Target, a: LevelReport): Promise<string> {
+/** The link's query: the model's URL, and the delegate unless it is NNAPI (the default). */
+function linkQuery(url: string | undefined, delegate: DelegateId): string {
+  const q = new URLSearchParams();
+  if (url) q.set("model", url);
+  if (delegate !== "nnapi") q.set("delegate", delegate);
+  const text = q.toString();
+  return text ? `?${text}` : "";
+}
+
+export async function shareLink(current: { name: string; size: number; sha256: string; url?: string }, target: Target, a: TargetReport): Promise<string> {
   const state: ShareState = {
     v: 1,
     name: current.name,
@@ -73,8 +82,7 @@ export async function shareLink(current: { name: string; size: number; sha256: s
     refused: a.refused.slice(0, MAX_ROWS).map((r) => [r.index, r.op, r.reasons]),
   };
   const base = `${location.origin}${location.pathname}`;
-  const query = current.url ? `?model=${encodeURIComponent(current.url)}` : "";
-  return `${base}${query}#r=${toBase64Url(await deflate(JSON.stringify(state)))}`;
+  return `${base}${linkQuery(current.url, target.delegate)}#r=${toBase64Url(await deflate(JSON.stringify(state)))}`;
 }
 
 const text = (v: unknown, what: string): string => {
@@ -90,13 +98,28 @@ const list = (v: unknown, what: string): unknown[] => {
   return v;
 };
 
+/** A delegate id; links from before the GPU delegates have none and mean NNAPI. */
+export function validDelegate(v: unknown): DelegateId {
+  if (v === undefined || v === null) return "nnapi";
+  if (!isDelegate(v)) throw new Error("the delegate is not nnapi, gpu or litert-gpu");
+  return v;
+}
+
+function validGpuOptions(v: unknown): GpuOptions {
+  const g = (v ?? {}) as Record<string, unknown>;
+  if (g.backend !== undefined && g.backend !== "cl" && g.backend !== "gl") throw new Error("the GPU backend is not cl or gl");
+  const limit = count(g.max_delegated_partitions ?? 1, "the GPU partition limit");
+  return { backend: g.backend === "gl" ? "gl" : "cl", enable_quant: g.enable_quant !== false, max_delegated_partitions: Math.max(limit, 1) };
+}
+
 function validTarget(v: unknown): Target {
-  const t = v as { sdk?: unknown; options?: Record<string, unknown> };
+  const t = v as { delegate?: unknown; sdk?: unknown; options?: Record<string, unknown>; gpu?: unknown };
   const sdk = count(t?.sdk, "the API level");
   if (sdk < 27 || sdk > 35) throw new Error("the API level is outside 27–35");
   const o = t.options ?? {};
   const name = o.accelerator_name;
   return {
+    delegate: validDelegate(t.delegate),
     sdk,
     options: {
       disable_nnapi_cpu: o.disable_nnapi_cpu !== false,
@@ -104,6 +127,7 @@ function validTarget(v: unknown): Target {
       max_delegated_partitions: count(o.max_delegated_partitions ?? 0, "the partition limit"),
       disable_delegate_clustering: o.disable_delegate_clustering === true,
     },
+    gpu: validGpuOptions(t.gpu),
   };
 }
 
@@ -149,21 +173,39 @@ export async function readShareState(hash: string): Promise<ShareState | null> {
   return validState(json);
 }
 
-/** The read-only report from a link, as text nodes only. */
-export function renderSharedReport(box: HTMLElement, s: ShareState): void {
-  clear(box);
-  const t = s.target;
-  const flags = [
+function nnapiFlags(t: Target): string[] {
+  return [
     t.options.disable_nnapi_cpu === false ? "--disable_nnapi_cpu=false" : "",
     t.options.accelerator_name ? `--nnapi_accelerator_name=${t.options.accelerator_name}` : "",
     t.options.max_delegated_partitions ? `--max_delegated_partitions=${t.options.max_delegated_partitions}` : "",
     t.options.disable_delegate_clustering ? "--disable_delegate_clustering" : "",
   ].filter(Boolean);
+}
+
+function gpuFlags(t: Target): string[] {
+  return [
+    `--gpu_backend=${t.gpu.backend}`,
+    t.gpu.enable_quant ? "" : "--gpu_experimental_enable_quant=false",
+    t.delegate === "gpu" && t.gpu.max_delegated_partitions !== 1 ? `--max_delegated_partitions=${t.gpu.max_delegated_partitions}` : "",
+  ].filter(Boolean);
+}
+
+/** "Android API 29, --disable_nnapi_cpu=false" or "GPU, --gpu_backend=cl". */
+function targetLine(t: Target): string {
+  const flags = t.delegate === "nnapi" ? nnapiFlags(t) : gpuFlags(t);
+  const name = t.delegate === "nnapi" ? `Android API ${t.sdk}` : targetLabel(t);
+  return `${name}${flags.length ? `, ${flags.join(" ")}` : ""}: `;
+}
+
+/** The read-only report from a link, as text nodes only. */
+export function renderSharedReport(box: HTMLElement, s: ShareState): void {
+  clear(box);
+  const t = s.target;
   const listing = [`${"[node type]".padStart(24)}\t[Name]`, ...s.plan.map(([ty, n]) => `${ty.padStart(24)}\t${n}`)].join("\n");
   box.append(
     el("h2", {}, "Shared report (read-only)"),
     el("p", { class: "shared-model" }, `${s.name} — ${s.size.toLocaleString("en")} bytes — sha256 ${s.sha256}`),
-    el("p", {}, `Android API ${t.sdk}${flags.length ? `, ${flags.join(" ")}` : ""}: `, el("strong", { class: "shared-verdict" }, s.verdict)),
+    el("p", {}, targetLine(t), el("strong", { class: "shared-verdict" }, s.verdict)),
     el("pre", { class: "run-order shared-plan" }, listing),
     el("ul", { class: "refused" }, ...s.refused.map(([i, op, reasons]) => el("li", {}, el("strong", {}, `${i} ${op}`), el("ul", {}, ...reasons.map((r) => el("li", { class: "reason" }, r)))))),
     el("p", { class: "hint" }, s.url ? "Loading the model from its URL…" : `Drop ${s.name} (the same file) to continue; it is checked by its SHA-256 and never uploaded.`),

@@ -110,6 +110,12 @@ async function handle(r: Request): Promise<void> {
   if (r.type === "analyze") {
     const report = session.analyze(r.options, new Uint32Array(r.levels)) as AnalyzeReport;
     reply({ id: r.id, type: "analysis", report });
+  } else if (r.type === "analyze-all") {
+    const report = session.analyze_all(r.options, new Uint32Array(r.levels), r.gpu) as AnalyzeReport;
+    reply({ id: r.id, type: "analysis", report });
+  } else if (r.type === "analyze-gpu") {
+    const report = session.analyze_gpu(r.delegate, r.gpu) as AnalyzeReport;
+    reply({ id: r.id, type: "analysis", report });
   } else {
     const out = session.fix(r.options) as { bytes: Uint8Array; report: FixReport };
     lastFixed = out.bytes;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
+use crate::delegates::gpu::policy::{Flavor, GpuOptions};
 use crate::fixes::{self, FixOptions};
 use crate::nnapi::delegate::Options;
 use crate::{analyze, inspect, model};
@@ -36,6 +37,22 @@ fn fix_options_from(value: JsValue) -> Result<FixOptions, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("bad fix options: {e}")))
 }
 
+fn gpu_options_from(value: JsValue) -> Result<GpuOptions, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(GpuOptions::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| err(format!("bad GPU options: {e}")))
+}
+
+/// A GPU delegate by the id the CLI's `--delegate` takes.
+fn flavor_from(id: &str) -> Result<Flavor, JsValue> {
+    match id {
+        "gpu" => Ok(Flavor::Classic),
+        "litert-gpu" => Ok(Flavor::LiteRt),
+        other => Err(err(format!("unknown GPU delegate {other:?}: it is gpu or litert-gpu"))),
+    }
+}
+
 fn levels_or_all(levels: Vec<u32>) -> Vec<u32> {
     if levels.is_empty() {
         analyze::ALL_LEVELS.to_vec()
@@ -47,6 +64,26 @@ fn levels_or_all(levels: Vec<u32>) -> Vec<u32> {
 fn analyze_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
     let m = model::read(bytes).map_err(err)?;
     to_js(&analyze::report(&m, &options_from(options)?, &levels_or_all(levels)))
+}
+
+/// What `delegate-doctor analyze --delegate all` reports: NNAPI at each level, then the classic
+/// GPU delegate and LiteRT's GPU accelerator with `gpu_options`, and the comparison line.
+fn analyze_all_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(err)?;
+    let g = gpu_options_from(gpu_options)?;
+    let mut r = analyze::report(&m, &options_from(options)?, &levels_or_all(levels));
+    analyze::add_gpu(&mut r, &m, Flavor::Classic, &g);
+    analyze::add_gpu(&mut r, &m, Flavor::LiteRt, &g);
+    to_js(&r)
+}
+
+/// What `delegate-doctor analyze --delegate gpu|litert-gpu` reports: one GPU analysis.
+fn analyze_gpu_bytes(bytes: &[u8], delegate: &str, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+    let flavor = flavor_from(delegate)?;
+    let m = model::read(bytes).map_err(err)?;
+    let mut r = analyze::report(&m, &Options::default(), &[]);
+    analyze::add_gpu(&mut r, &m, flavor, &gpu_options_from(gpu_options)?);
+    to_js(&r)
 }
 
 fn fix_bytes(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
@@ -120,6 +157,18 @@ impl Session {
 
     pub fn analyze(&self, options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
         analyze_bytes(&self.bytes, options, levels)
+    }
+
+    /// NNAPI at each level (as `analyze`) and both GPU delegates with `gpu_options` (the fields of
+    /// `GpuOptions`: `backend` "cl"|"gl", `enable_quant`, `max_delegated_partitions`,
+    /// `precision_loss_allowed`; missing fields take benchmark_model's defaults).
+    pub fn analyze_all(&self, options: JsValue, levels: Vec<u32>, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+        analyze_all_bytes(&self.bytes, options, levels, gpu_options)
+    }
+
+    /// One GPU delegate (`delegate` = "gpu" or "litert-gpu") with `gpu_options`.
+    pub fn analyze_gpu(&self, delegate: &str, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+        analyze_gpu_bytes(&self.bytes, delegate, gpu_options)
     }
 
     pub fn fix(&self, options: JsValue) -> Result<JsValue, JsValue> {
