@@ -74,7 +74,7 @@ test("Google's DeepLab: LiteRT GPU refuses the int64 ARG_MAX and takes 70 of 71 
   await expect(page.locator("#gpu-limit")).toBeHidden();
 });
 
-test("picking the GPU row shows its run order, hides the NNAPI controls and runs no NNAPI fix", async ({ page }) => {
+test("picking the GPU row shows its run order, hides the NNAPI controls and plans the fixes for the GPU", async ({ page }) => {
   await openPage(page);
   await dropFile(page, DEEPLAB(ORIGINAL));
   await expect(page.locator("#matrix tbody tr")).toHaveCount(11);
@@ -89,14 +89,16 @@ test("picking the GPU row shows its run order, hides the NNAPI controls and runs
   await expect(page.locator("#nnapi-options")).toBeHidden();
   await expect(page.locator("#gpu-limit")).toBeVisible();
   await expect(page.locator("#op-delegate-head")).toHaveText("GPU");
-  await expect(page.locator("#fix-unavailable")).toHaveText(/^Fixes for GPU targets are not available in the page yet/);
-  await expect(page.locator("#fix-body")).toBeHidden();
-  // The op table shows the GPU delegate's reason (as the CLI gives it), without an NNAPI cure.
+  // The classic GPU delegate has no ARG_MAX parser, and no rewrite makes one: nothing to fix.
+  await expect(page.locator("#fix-body")).toBeVisible();
+  await expect(page.locator("#changes tbody")).toHaveText("No fix applies for this target.");
+  await expect(page.locator("#not-fixed")).toContainText("70 ARG_MAX: Operation is not supported.");
+  // The op table shows the GPU delegate's reason (as the CLI gives it), and that no fix cures it.
   const gpu = cli(DEEPLAB(ORIGINAL)).find((a) => a.delegate === "gpu");
   expect(gpu?.refused.map((r) => r.index)).toEqual([70]);
   const cell = page.locator("#op-table tbody tr").nth(70).locator("td.nnapi");
-  await expect(cell).toHaveText(gpu?.refused[0].reasons.join(" ") ?? "?");
-  await expect(cell.locator(".cure")).toHaveCount(0);
+  await expect(cell).toContainText(gpu?.refused[0].reasons.join(" ") ?? "?");
+  await expect(cell.locator(".cure")).toHaveText(/^No fix: /);
   // Back to NNAPI through the matrix: its controls and fixes return.
   await page.locator("#matrix tr[data-sdk='29']").click();
   await expect(page.locator("#verdict")).toHaveText(/^API 29: /);
@@ -226,4 +228,17 @@ test("a link from before the delegate choice still opens NNAPI; an unknown deleg
   await page.goto(`/index.html#r=${await fragmentOf(page, bad)}`);
   await page.reload();
   await expect(page.locator("#error")).toContainText("This share link cannot be read: the delegate is not nnapi, gpu or litert-gpu");
+});
+
+test("for LiteRT's GPU accelerator the page fixes ARG_MAX's int64 output, and the whole model runs on the GPU", async ({ page }) => {
+  await openPage(page);
+  await dropFile(page, DEEPLAB(ORIGINAL));
+  await page.locator("#matrix tr[data-delegate=litert-gpu]").click();
+  await expect(page.locator("#delegate")).toHaveValue("litert-gpu");
+  await expect(page.locator("#changes tbody tr[data-fix=argmax-int32]")).toHaveCount(1);
+  await expect(page.locator("#after-verdict")).toHaveText(
+    "Fully delegated: one LiteRT GPU kernel runs all 71 ops. Largest partition: 70 → 71 of 71 nodes.",
+  );
+  await expect(page.locator("#plan-after")).toContainText("LITERT_CL");
+  await expect(page.locator("#download")).toBeEnabled();
 });

@@ -11,6 +11,8 @@ export function fixOptions(target: Target): object {
   if (cutTail) only.push("cut");
   return {
     target: { ...target.options, sdk: target.sdk },
+    delegate: target.delegate,
+    ...(target.delegate === "nnapi" ? {} : { gpu: target.gpu }),
     only,
     cut: cutTail ? ["tail"] : [],
     pool_form: byId<HTMLSelectElement>("pool-form").value,
@@ -55,23 +57,13 @@ function renderChanges(r: FixReport): void {
   }
 }
 
-/** For a GPU target: the page's fixes are planned for NNAPI only, so none are run (plain text). */
-export function renderFixUnavailable(delegateName: string): void {
-  byId("fix-unavailable").textContent =
-    `Fixes for ${delegateName} targets are not available in the page yet: the fixes here are planned for NNAPI, ` +
-    "so none is run for this target. Pick an NNAPI row to fix the model for NNAPI.";
-  byId("fix-unavailable").hidden = false;
-  byId("fix-body").hidden = true;
-  byId("fix").hidden = false;
-}
-
 /** Shows the fix result; the download asks for the fixed bytes only when clicked. */
 export function renderFix(name: string, r: FixReport, fixedBytes: () => Promise<Uint8Array>): void {
-  byId("fix-unavailable").hidden = true;
-  byId("fix-body").hidden = false;
   renderChanges(r);
+  const largest = r.largest_partition;
+  const growth = largest ? ` Largest partition: ${largest.before} → ${largest.after} of ${r.before.total_nodes} nodes.` : "";
   byId("before-verdict").textContent = r.before_verdict.summary;
-  byId("after-verdict").textContent = r.after_verdict.summary;
+  byId("after-verdict").textContent = r.after_verdict.summary + growth;
   byId("plan-before").textContent = runOrderText(r.before);
   byId("plan-after").textContent = runOrderText(r.after);
   const download = byId<HTMLButtonElement>("download");
@@ -102,7 +94,7 @@ export function fixedName(name: string): string {
 export function markdown(name: string, r: FixReport): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const lines = [
-    `## Delegate Doctor: ${cell(name)} for Android API ${r.before.sdk}`,
+    `## Delegate Doctor: ${cell(name)} for ${"sdk" in r.before ? `NNAPI at Android API ${r.before.sdk}` : r.before.delegate === "gpu" ? "the GPU delegate" : "LiteRT's GPU accelerator"}`,
     "",
     `Before: ${r.before_verdict.summary}`,
     `After: ${r.after_verdict.summary}`,

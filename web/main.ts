@@ -2,8 +2,8 @@
 // summary, every delegate's outcome and the diagnosis for the chosen target, the fixes, and a share link.
 import { Analyser } from "./client.js";
 import { byId, clear, el } from "./dom.js";
-import { LEVELS, readTarget, renderDiagnosis, showDelegateControls, targetLabel, writeTarget, type Pick, type Target } from "./diagnose.js";
-import { curesByOp, fixOptions, renderFix, renderFixUnavailable } from "./fix.js";
+import { LEVELS, readTarget, renderDiagnosis, showDelegateControls, writeTarget, type Pick, type Target } from "./diagnose.js";
+import { curesByOp, fixOptions, renderFix } from "./fix.js";
 import { renderGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
@@ -68,15 +68,14 @@ function pick(p: Pick): void {
   void diagnose();
 }
 
-/** The page's fixes are NNAPI's: a GPU target gets none (and says so). */
+/** The fixes planned for the chosen target (NNAPI at a level, or a GPU delegate). */
 async function fixFor(target: Target): Promise<FixReport | null> {
-  return target.delegate === "nnapi" ? analyser.fix(fixOptions(target)) : null;
+  return analyser.fix(fixOptions(target));
 }
 
 function renderFixPanel(target: Target, fixed: FixReport | null): void {
   if (!current) return;
   if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes());
-  else renderFixUnavailable(targetLabel(target));
   showSegment({
     originalKey: current.sha256,
     fixedKey: fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,

@@ -146,9 +146,11 @@ export interface FixReport {
   not_fixed: { op: number; op_type: string; reasons: string[]; why: string }[];
   /** Why a requested cut stopped: the CPU op still ending (starting) the model and why. */
   not_cut?: string[];
-  before: LevelReport;
-  after: LevelReport;
+  before: TargetReport;
+  after: TargetReport;
   before_verdict: LevelReport["verdict"];
   after_verdict: LevelReport["verdict"];
+  /** GPU targets: node counts of the largest delegate partition before and after the fixes. */
+  largest_partition?: { before: number; after: number };
   output_size: number;
 }

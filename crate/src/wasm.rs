@@ -86,11 +86,18 @@ fn analyze_gpu_bytes(bytes: &[u8], delegate: &str, gpu_options: JsValue) -> Resu
     to_js(&r)
 }
 
+/// `delegate-doctor fix` for the options' `delegate` (NNAPI, or a GPU delegate with `gpu`).
 fn fix_bytes(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    let (fixed, report) = fixes::fix(bytes, &fix_options_from(options)?).map_err(err)?;
+    let o = fix_options_from(options)?;
+    let (fixed, report) = match o.delegate {
+        fixes::Delegate::Nnapi => fixes::fix(bytes, &o).map(|(b, r)| (b, to_js(&r))),
+        fixes::Delegate::Gpu => fixes::fix_gpu(bytes, Flavor::Classic, &o).map(|(b, r)| (b, to_js(&r))),
+        fixes::Delegate::LitertGpu => fixes::fix_gpu(bytes, Flavor::LiteRt, &o).map(|(b, r)| (b, to_js(&r))),
+    }
+    .map_err(err)?;
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(fixed.as_slice()))?;
-    js_sys::Reflect::set(&out, &"report".into(), &to_js(&report)?)?;
+    js_sys::Reflect::set(&out, &"report".into(), &report?)?;
     Ok(out.into())
 }
 
