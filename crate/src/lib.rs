@@ -13,7 +13,8 @@ pub mod half;
 pub mod infer;
 pub mod inspect;
 pub mod model;
-pub mod nnapi;
+/// The NNAPI delegate, as `crate::nnapi` (it lives with the other delegates).
+pub use delegates::nnapi;
 pub mod options;
 pub mod partition;
 pub mod plan;
