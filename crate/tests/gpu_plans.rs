@@ -759,3 +759,85 @@ fn cli_text_for_the_gl_split_model() {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in:\n{text}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every subgraph but validation ones (interpreter.cc ModifyGraphWithDelegateImpl).
+
+/// ADD → WHILE(cond: LESS(x, 10) all-GPU, body: ADD(x, L2_NORMALIZATION(x))) → ADD, plus a
+/// validation subgraph with an L2_NORMALIZATION that must not be analysed.
+fn while_model() -> Vec<u8> {
+    use delegate_doctor::builder::const_f32;
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, S));
+    let t: Vec<i32> = ["a", "w", "y"].iter().map(|n| b.add(tensor(n, F32, S))).collect();
+    b.op(Op::ADD, &[x, x], &[t[0]]).options(opts!(AddOptions {}));
+    b.op(Op::WHILE, &[t[0]], &[t[1]]).options(opts!(WhileOptions { cond_subgraph_index: 1, body_subgraph_index: 2 }));
+    b.op(Op::ADD, &[t[1], t[1]], &[t[2]]).options(opts!(AddOptions {}));
+    b.output(t[2]);
+    b.subgraph("cond");
+    let ci = b.input(tensor("ci", F32, &[1]));
+    let limit = b.add(const_f32("limit", &[1], &[10.0]));
+    let more = b.add(tensor("more", BOOL, &[1]));
+    b.op(Op::LESS, &[ci, limit], &[more]);
+    b.output(more);
+    b.subgraph("body");
+    let bi = b.input(tensor("bi", F32, S));
+    let n = b.add(tensor("n", F32, S));
+    let bo = b.add(tensor("bo", F32, S));
+    b.op(Op::L2_NORMALIZATION, &[bi], &[n]).options(opts!(L2NormOptions {}));
+    b.op(Op::ADD, &[bi, n], &[bo]).options(opts!(AddOptions {}));
+    b.output(bo);
+    b.subgraph("VALIDATION:check");
+    let vi = b.input(tensor("vi", F32, S));
+    let vo = b.add(tensor("vo", F32, S));
+    b.op(Op::L2_NORMALIZATION, &[vi], &[vo]).options(opts!(L2NormOptions {}));
+    b.output(vo);
+    b.finish()
+}
+
+#[test]
+fn every_subgraph_but_validation_ones_is_planned_in_order() {
+    let a = analyze(&while_model(), Flavor::LiteRt, &GpuOptions::default());
+    let others: Vec<(usize, &str, usize, usize)> =
+        a.other_subgraphs.iter().map(|s| (s.index, s.name.as_str(), s.delegated_nodes, s.plan.len())).collect();
+    assert_eq!(others, vec![(1, "cond", 1, 1), (2, "body", 1, 2)]);
+    assert_eq!(a.other_subgraphs[1].refused.iter().map(|r| r.op.as_str()).collect::<Vec<_>>(), vec!["L2_NORMALIZATION"]);
+    // The primary subgraph's block and line first, then cond's, then body's.
+    assert_eq!(
+        a.log,
+        lines(&[
+            NOT_SUPPORTED,
+            "WHILE: Operation is not supported.",
+            "1 operations will run on the GPU, and the remaining 2 operations will run on the CPU.",
+            "Replacing 1 out of 3 node(s) with delegate (LITERT_CL) node, yielding 2 partitions for subgraph 0 ().",
+            "Replacing 1 out of 1 node(s) with delegate (LITERT_CL) node, yielding 1 partitions for subgraph 1 (cond).",
+            NOT_SUPPORTED,
+            "L2_NORMALIZATION: Operation is not supported.",
+            "1 operations will run on the GPU, and the remaining 1 operations will run on the CPU.",
+            "Replacing 1 out of 2 node(s) with delegate (LITERT_CL) node, yielding 2 partitions for subgraph 2 (body).",
+        ])
+    );
+    assert_eq!(a.other_subgraphs[0].log, a.log[4..5].to_vec());
+    assert_eq!(a.outcome, Outcome::Partial);
+    assert_eq!((a.delegated_nodes, a.total_nodes), (1, 3), "the top-level fields stay the primary subgraph's");
+}
+
+/// A model whose every subgraph is one GPU kernel but one: not `Full`.
+#[test]
+fn full_needs_every_subgraph_on_one_kernel() {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, S));
+    let y = b.add(tensor("y", F32, S));
+    b.op(Op::CALL_ONCE, &[], &[]).options(opts!(CallOnceOptions { init_subgraph_index: 1 }));
+    b.op(Op::ABS, &[x], &[y]);
+    b.output(y);
+    b.subgraph("init");
+    let i = b.input(tensor("i", F32, S));
+    let o = b.add(tensor("o", F32, S));
+    b.op(Op::L2_NORMALIZATION, &[i], &[o]).options(opts!(L2NormOptions {}));
+    b.output(o);
+    let a = analyze(&b.finish(), Flavor::LiteRt, &GpuOptions::default());
+    assert_eq!(a.other_subgraphs.len(), 1);
+    assert_eq!(a.other_subgraphs[0].delegate_kernels, 0);
+    assert_ne!(a.outcome, Outcome::Full);
+}

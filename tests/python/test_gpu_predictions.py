@@ -6,9 +6,17 @@ probes (make_gpu_probe), our analysis must print the accelerator's log block exa
 "OP: message" lines and "K operations will run on the GPU, and the remaining M …" — and delegate
 exactly the node set the accelerator chose (read with LITERT_GPU_DEBUG_EXCLUDE_NODES). When the
 accelerator prints no block (it took every node), we print none either.
+
+The accelerator prepares every subgraph, the primary one first, then the others in index order
+(one DelegatePrepare each: the first calls of `gpu_nodes_by_call`, and one block per subgraph that
+refused a node). It then prepares each WHILE body again, once per WHILE Prepare that runs after the
+body was delegated (seen twice with the XNNPACK CPU accelerator applied after it): the WHILE kernel
+marks the body's inputs kTfLiteCustom (tflite/kernels/while.cc Prepare_impl), so they have no data
+and CopyTensorsShapeAndType's ResizeTensor undoes the body's delegates (tflite/core/subgraph.cc
+ResizeTensor → UndoAllDelegates), which the body's AllocateTensors redoes (RedoAllDelegates). So
+after our per-subgraph blocks and node sets, every further one must be a WHILE body's.
 """
 
-import re
 import subprocess
 import tempfile
 import unittest
@@ -17,30 +25,40 @@ from pathlib import Path
 import dd_support as dd
 import litert_gpu
 
-HEADER = "ERROR: Following operations are not supported by GPU delegate:"
-COUNTS = re.compile(r"^(\d+) operations will run on the GPU, and the remaining (\d+) operations will run on the CPU\.$")
-NONE = re.compile(r"^No operations will run on the GPU, and all (\d+) operations will run on the CPU\.$")
 
 
-def our_block(analysis):
-    """(refusal lines, K, M) from our log, or None when we log no block."""
-    log = analysis["log"]
-    if HEADER not in log:
-        return None
-    lines, k, m = [], None, None
-    for line in log[log.index(HEADER) + 1:]:
-        if (c := COUNTS.match(line)):
-            k, m = int(c[1]), int(c[2])
-            break
-        if (c := NONE.match(line)):
-            k, m = 0, int(c[1])
-            break
-        lines.append(line)
-    return lines, k, m
+def blocks_of(log):
+    """Every block in a log, in order: [{"refusals", "gpu_ops", "cpu_ops"}] as the oracle reads them."""
+    return litert_gpu.parse_blocks(log)
 
 
-def our_nodes(analysis):
-    return sorted(n for row in analysis["plan"] for n in row.get("nodes", []))
+def our_nodes(plan):
+    return sorted(n for row in plan for n in row.get("nodes", []))
+
+
+def our_subgraphs(analysis):
+    """(index, plan, log) of every subgraph we say the delegate prepares, in order."""
+    return [(0, analysis["plan"], None)] + [(s["index"], s["plan"], s["log"]) for s in analysis.get("other_subgraphs", [])]
+
+
+def while_bodies(path):
+    """The body subgraph indices of every WHILE in the model."""
+    from ai_edge_litert import schema_py_generated as fb
+
+    model = fb.Model.GetRootAs(Path(path).read_bytes(), 0)
+    codes = [max(model.OperatorCodes(i).BuiltinCode(), model.OperatorCodes(i).DeprecatedBuiltinCode())
+             for i in range(model.OperatorCodesLength())]
+    bodies = set()
+    for si in range(model.SubgraphsLength()):
+        sg = model.Subgraphs(si)
+        for oi in range(sg.OperatorsLength()):
+            op = sg.Operators(oi)
+            if codes[op.OpcodeIndex()] == fb.BuiltinOperator.WHILE:
+                options = fb.WhileOptions()
+                table = op.BuiltinOptions()
+                options.Init(table.Bytes, table.Pos)
+                bodies.add(options.BodySubgraphIndex())
+    return bodies
 
 
 class LiteRtGpuPredictions(unittest.TestCase):
@@ -72,16 +90,44 @@ class LiteRtGpuPredictions(unittest.TestCase):
                     continue  # the accelerator could not run it at all (e.g. a crash after the decision)
                 ours = dd.cli("analyze", model, "--delegate", "litert-gpu")["analyses"][0]
                 self.assertEqual(ours["delegate"], "litert-gpu")
-                block = our_block(ours)
-                if not real["blocks"]:
-                    self.assertIsNone(block, f"{model.name}: the accelerator logged no block")
-                else:
-                    self.assertEqual(block, (real["refusals"], real["gpu_ops"], real["cpu_ops"]), model.name)
+                self.assert_blocks(model, ours, real)
                 if real["gpu_nodes"] is not None:
-                    self.assertEqual(our_nodes(ours), sorted(real["gpu_nodes"]), f"{model.name}: delegated nodes")
+                    self.assertEqual(our_nodes(ours["plan"]), sorted(real["gpu_nodes"]), f"{model.name}: delegated nodes")
+                    self.assert_node_sets_by_call(model, ours, real)
                 compared += 1
         print(f"\n  litert-gpu: {compared} of {len(self.models)} models compared with the real accelerator")
         self.assertGreater(compared, 25)
+
+    def assert_blocks(self, model, ours, real):
+        """Our blocks (all subgraphs, in order) are the accelerator's first ones; the rest are re-prepared bodies."""
+        mine = blocks_of(ours["log"])
+        self.assertEqual(real["blocks"][:len(mine)], mine, f"{model.name}: the blocks of every subgraph")
+        bodies = while_bodies(model)
+        body_blocks = [b for si, _, log in our_subgraphs(ours) if si in bodies for b in blocks_of(log)]
+        for extra in real["blocks"][len(mine):]:
+            self.assertIn(extra, body_blocks, f"{model.name}: a block after every subgraph's is a WHILE body's")
+
+    def assert_node_sets_by_call(self, model, ours, real):
+        """DelegatePrepare i chose exactly our nodes of subgraph i; later calls re-prepare WHILE bodies."""
+        calls, subgraphs = real["gpu_nodes_by_call"], our_subgraphs(ours)
+        if real["nodes_error"] is None:
+            self.assertGreaterEqual(len(calls), len(subgraphs), f"{model.name}: one DelegatePrepare per subgraph")
+        for call, (si, plan, _) in zip(calls, subgraphs):
+            self.assertEqual(call, our_nodes(plan), f"{model.name}: the nodes chosen in subgraph {si}")
+        body_sets = [our_nodes(plan) for si, plan, _ in subgraphs if si in while_bodies(model)]
+        for call in calls[len(subgraphs):]:
+            self.assertIn(call, body_sets, f"{model.name}: a DelegatePrepare after every subgraph's re-prepares a WHILE body")
+
+    def test_while_loop_probe_prepares_every_subgraph(self):
+        """The probe's three subgraphs: the primary refuses WHILE, cond is all on the GPU, body refuses L2_NORMALIZATION."""
+        model = next(m for m in self.models if m.name == "gpu_while_loop.tflite")
+        real = litert_gpu.oracle(model)
+        ours = dd.cli("analyze", model, "--delegate", "litert-gpu")["analyses"][0]
+        self.assertEqual([si for si, _, _ in our_subgraphs(ours)], [0, 1, 2])
+        self.assertEqual(real["gpu_nodes_by_call"][:3], [our_nodes(p) for _, p, _ in our_subgraphs(ours)])
+        self.assertEqual(len(real["blocks"]), 4)
+        self.assertEqual(blocks_of(ours["log"]), real["blocks"][:2])
+        self.assertEqual(ours["outcome"], "partial")
 
 
 if __name__ == "__main__":

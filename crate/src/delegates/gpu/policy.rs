@@ -95,6 +95,9 @@ pub struct GpuAnalysis {
     pub plan: Vec<PlanRow>,
     /// Every op the delegate refuses, with the detail it logs for it (after "OP: ").
     pub refused: Vec<Refusal>,
+    /// The other subgraphs the delegate is applied to (control-flow bodies), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_subgraphs: Vec<GpuSubgraphPlan>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +105,23 @@ pub struct GpuAnalysis {
     /// What the delegate and the interpreter log, line by line.
     pub log: Vec<String>,
     pub assumptions: Vec<String>,
+}
+
+/// The delegate's plan of a subgraph after the first.
+#[derive(Debug, Clone, Serialize)]
+pub struct GpuSubgraphPlan {
+    pub index: usize,
+    pub name: String,
+    pub total_nodes: usize,
+    pub delegated_nodes: usize,
+    pub delegate_kernels: usize,
+    pub partitions: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie: Option<TieAtLimit>,
+    pub plan: Vec<PlanRow>,
+    pub refused: Vec<Refusal>,
+    /// What the delegate logs while it prepares this subgraph (also in the analysis's `log`).
+    pub log: Vec<String>,
 }
 
 /// The node decision of one subgraph: the refusal line of each node (`None` = supported).
@@ -341,49 +361,95 @@ pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis
         tie: None,
         plan: Vec::new(),
         refused: Vec::new(),
+        other_subgraphs: Vec::new(),
         failure: None,
         dynamic: None,
         log: Vec::new(),
         assumptions: assumptions(flavor, o),
     };
     let message = format!("Failed to apply {} delegate.", delegate_name(flavor));
-    let checked = (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"));
-    if let Some((f, d)) = plan::static_only_failure(model, checked, &message, ".") {
+    if let Some((f, d)) = plan::static_only_failure(model, delegated_subgraphs(model), &message, ".") {
         a.dynamic = d;
         return fail(a, f);
     }
-    if model.subgraphs.is_empty() {
-        return a;
-    }
-    let p = match plan_subgraph(model, 0, flavor, o) {
-        Ok(p) => p,
-        Err(e) => {
-            let reason = format!("the graph cannot be partitioned: {e}");
-            return fail(a, Failure { message, reason, subgraph: Some(0), op_index: None });
-        }
-    };
-    a.refused = p.refused;
-    a.log = p.log;
-    if let Some(f) = p.init_failure {
-        let reason = match f.op {
-            Some(op) => format!("op {op} was accepted, but building the GPU model fails: {}", f.why),
-            None => format!("a tensor of the GPU partition cannot be read, so building the GPU model fails: {}", f.why),
+    let mut plans = Vec::new();
+    for si in delegated_subgraphs(model) {
+        let mut p = match plan_subgraph(model, si, flavor, o) {
+            Ok(p) => p,
+            Err(e) => {
+                let reason = format!("the graph cannot be partitioned: {e}");
+                return fail(a, Failure { message, reason, subgraph: Some(si), op_index: None });
+            }
         };
-        return fail(a, Failure { message, reason, subgraph: Some(0), op_index: f.op });
+        a.log.extend(p.log.iter().cloned());
+        if si == 0 {
+            a.refused = p.refused.clone();
+        }
+        if let Some(f) = p.init_failure.take() {
+            return fail(a, init_failure_report(f, si, message));
+        }
+        plans.push((si, p));
     }
-    a.delegated_nodes = p.delegated;
-    a.delegate_kernels = p.kernels;
-    a.partitions = p.partitions;
-    a.tie_at_limit = p.tie.is_some();
-    a.tie = p.tie;
-    a.outcome = if p.kernels == 0 {
+    finish(a, model, plans)
+}
+
+/// The interpreter applies a delegate to every subgraph except validation subgraphs, the primary
+/// one first (tflite/core/interpreter.cc `ModifyGraphWithDelegateImpl`, `IsValidationSubgraph`:
+/// names starting with "VALIDATION:"); LiteRT's GPU accelerator is seen doing the same
+/// (tests/python/test_gpu_predictions.py).
+fn delegated_subgraphs<'m>(model: &'m Model<'_>) -> impl Iterator<Item = usize> + 'm {
+    (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"))
+}
+
+fn init_failure_report(f: InitFailure, si: usize, message: String) -> Failure {
+    let reason = match f.op {
+        Some(op) => format!("op {op} was accepted, but building the GPU model fails: {}", f.why),
+        None => format!("a tensor of the GPU partition cannot be read, so building the GPU model fails: {}", f.why),
+    };
+    Failure { message, reason, subgraph: Some(si), op_index: f.op }
+}
+
+/// Whether a subgraph's plan is one delegate kernel (an empty subgraph has nothing to delegate).
+fn one_kernel(plan: &[PlanRow]) -> bool {
+    plan.is_empty() || (plan.len() == 1 && plan[0].is_delegate())
+}
+
+fn other_plan(model: &Model<'_>, si: usize, p: SubPlan) -> GpuSubgraphPlan {
+    let sg = &model.subgraphs[si];
+    GpuSubgraphPlan {
+        index: si,
+        name: sg.name.clone(),
+        total_nodes: sg.operators.len(),
+        delegated_nodes: p.delegated,
+        delegate_kernels: p.kernels,
+        partitions: p.partitions,
+        tie: p.tie,
+        plan: p.plan,
+        refused: p.refused,
+        log: p.log,
+    }
+}
+
+/// The primary subgraph's plan fills the top-level fields; the others go to `other_subgraphs`.
+fn finish(mut a: GpuAnalysis, model: &Model<'_>, plans: Vec<(usize, SubPlan)>) -> GpuAnalysis {
+    let mut plans = plans.into_iter();
+    let Some((_, main)) = plans.next() else { return a };
+    a.other_subgraphs = plans.map(|(si, p)| other_plan(model, si, p)).collect();
+    let others = &a.other_subgraphs;
+    a.delegated_nodes = main.delegated;
+    a.delegate_kernels = main.kernels;
+    a.partitions = main.partitions;
+    a.tie_at_limit = main.tie.is_some() || others.iter().any(|p| p.tie.is_some());
+    a.tie = main.tie;
+    let kernels = main.kernels + others.iter().map(|p| p.delegate_kernels).sum::<usize>();
+    a.outcome = if kernels == 0 {
         Outcome::None
-    } else if p.plan.len() == 1 {
+    } else if one_kernel(&main.plan) && others.iter().all(|p| one_kernel(&p.plan)) {
         Outcome::Full
     } else {
         Outcome::Partial
     };
-    a.plan = p.plan;
+    a.plan = main.plan;
     a
 }
 
@@ -392,6 +458,7 @@ fn fail(mut a: GpuAnalysis, f: Failure) -> GpuAnalysis {
     a.log.push(f.message.clone());
     a.failure = Some(f);
     a.plan.clear();
+    a.other_subgraphs.clear();
     a.delegated_nodes = 0;
     a.delegate_kernels = 0;
     a
