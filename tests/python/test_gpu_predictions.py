@@ -32,7 +32,15 @@ def blocks_of(log):
     return litert_gpu.parse_blocks(log)
 
 
-def our_nodes(plan):
+def our_block(analysis):
+    """(refusal lines, K, M) of the first block in our log, or None when we log no block."""
+    blocks = blocks_of(analysis["log"])
+    return (blocks[0]["refusals"], blocks[0]["gpu_ops"], blocks[0]["cpu_ops"]) if blocks else None
+
+
+def our_nodes(plan_or_analysis):
+    """The sorted delegated nodes of a plan (or of an analysis's primary subgraph)."""
+    plan = plan_or_analysis["plan"] if isinstance(plan_or_analysis, dict) else plan_or_analysis
     return sorted(n for row in plan for n in row.get("nodes", []))
 
 
