@@ -2,7 +2,7 @@
 // Every figure is the time of one call: after 250 ms of warm-up, each round times a batch of calls
 // long enough (≥ 5 ms) for performance.now(), which is coarse (0.1 ms) on a page that is not
 // cross-origin isolated; median and minimum over the rounds, as in crate/examples/bench_analyze.rs.
-import init, { analyze, inspect } from "./pkg/delegate_doctor.js";
+import init, { analyze, inspect, Session } from "./pkg/delegate_doctor.js";
 
 const MODELS = ["deeplab.tflite", "gen5000.tflite", "gen5000-big.tflite"];
 const ALL_LEVELS = new Uint32Array([]); // empty = all nine levels
@@ -40,6 +40,15 @@ async function runBench(rounds = 31) {
       timedCase(m, "inspect()", () => inspect(bytes)),
       timedCase(m, "analyze([29])", () => analyze(bytes, {}, API_29)),
       timedCase(m, "analyze(all 9)", () => analyze(bytes, {}, ALL_LEVELS)),
+    );
+    // Issue 12: a GPU analysis against the NNAPI one, both through the page's Session (each call
+    // reads the model, builds the report and converts it to JS, so the ratio is of whole calls).
+    const session = new Session(bytes.length);
+    session.push(bytes);
+    cases.push(
+      timedCase(m, "Session.analyze([29])", () => session.analyze({}, API_29)),
+      timedCase(m, "Session.analyze_gpu(gpu)", () => session.analyze_gpu("gpu", {})),
+      timedCase(m, "Session.analyze_gpu(litert-gpu)", () => session.analyze_gpu("litert-gpu", {})),
     );
   }
   // Rounds go across all cases, so that the machine's noise spreads over every figure alike.

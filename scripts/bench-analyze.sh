@@ -61,13 +61,19 @@ try {
   for (const m of wasm.models) {
     const n = native.models.find((x) => x.file === m.file);
     console.log(`\n${m.file}: ${m.ops} ops, ${(m.bytes / 1e6).toFixed(1)} MB; times per call in ms; ratios wasm/native`);
-    console.log(`  ${"".padEnd(24)}${"wasm median".padStart(12)}${"min".padStart(10)}${"per 1k ops".padStart(11)}` +
+    console.log(`  ${"".padEnd(34)}${"wasm median".padStart(12)}${"min".padStart(10)}${"per 1k ops".padStart(11)}` +
       `${"native med".padStart(11)}${"min".padStart(10)}${"ratio med".padStart(10)}${"min".padStart(7)}`);
     for (const [label, s] of Object.entries(m.rows)) {
       const nat = n?.rows[label];
       const perK = label.startsWith("copy") ? undefined : s.median_ms / (m.ops / 1000);
-      console.log(`  ${`${label} (${s.rounds} × ${s.calls})`.padEnd(24)}${f(s.median_ms, 12)}${f(s.min_ms)}${f(perK, 11)}` +
+      console.log(`  ${`${label} (${s.rounds} × ${s.calls})`.padEnd(34)}${f(s.median_ms, 12)}${f(s.min_ms)}${f(perK, 11)}` +
         `${f(nat?.median_ms, 11)}${f(nat?.min_ms)}${ratio(s.median_ms, nat?.median_ms).padStart(10)}${ratio(s.min_ms, nat?.min_ms)}`);
+    }
+    // Issue 12 (goal ≤ 1.2×): each GPU call against the NNAPI call, both in wasm.
+    const nnapi = m.rows["Session.analyze([29])"];
+    for (const d of ["gpu", "litert-gpu"]) {
+      const g = m.rows[`Session.analyze_gpu(${d})`];
+      if (g && nnapi) console.log(`  wasm ${d} / NNAPI @29: ${(g.median_ms / nnapi.median_ms).toFixed(2)}× (medians)`);
     }
   }
 } finally {

@@ -616,10 +616,14 @@ fn while_outputs(sg: &Subgraph, op: &Operator, body: &Subgraph) -> Vec<i32> {
 
 /// A node's output list after its Prepare: WHILE drops its unread pass-through outputs
 /// (while.cc), which benchmark_model then names "Unknown". The list as read for anything else.
-pub fn outputs_after_prepare(subgraphs: &[Subgraph], si: usize, op: &Operator) -> Vec<i32> {
+/// Borrowed for every op but a WHILE (the plan names thousands of rows; no copy for each).
+pub fn outputs_after_prepare<'o>(subgraphs: &[Subgraph], si: usize, op: &'o Operator) -> std::borrow::Cow<'o, [i32]> {
+    if op.code != B::WHILE {
+        return std::borrow::Cow::Borrowed(&op.outputs);
+    }
     match (subgraphs.get(si), while_subgraphs(subgraphs, op)) {
-        (Some(sg), Some((_, body))) => while_outputs(sg, op, &subgraphs[body]),
-        _ => op.outputs.clone(),
+        (Some(sg), Some((_, body))) => std::borrow::Cow::Owned(while_outputs(sg, op, &subgraphs[body])),
+        _ => std::borrow::Cow::Borrowed(&op.outputs),
     }
 }
 

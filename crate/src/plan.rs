@@ -3,6 +3,8 @@
 //! nodes, and the largest-partitions choice with its ties. No delegate is named here; each passes
 //! its kernel's name.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::dynamic;
@@ -171,14 +173,17 @@ impl<'m> RowNames<'m> {
 /// benchmark_model's `[Name]`: the node's output tensor names in order, then its index (cut with
 /// "…" after `MAX_ROW_NAME` bytes).
 pub fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_densify: bool) -> String {
-    let mut text = String::new();
+    // One buffer per row, sized up front: the plan of a large model has thousands of rows.
+    let mut text = String::with_capacity(24 + outputs.len() * 24);
+    text.push('[');
     for (k, &t) in outputs.iter().enumerate() {
         if k > 0 {
             text += ", ";
         }
         let name = names.name(t, on_cpu_densify);
-        if text.len() + name.len() > MAX_ROW_NAME {
-            let mut end = MAX_ROW_NAME.saturating_sub(text.len()).min(name.len());
+        let used = text.len() - 1; // without the opening bracket
+        if used + name.len() > MAX_ROW_NAME {
+            let mut end = MAX_ROW_NAME.saturating_sub(used).min(name.len());
             while !name.is_char_boundary(end) {
                 end -= 1;
             }
@@ -188,7 +193,9 @@ pub fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_dens
         }
         text += name;
     }
-    format!("[{text}]:{index}")
+    text += "]:";
+    let _ = write!(text, "{index}"); // writing to a String cannot fail
+    text
 }
 
 pub fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
@@ -309,4 +316,44 @@ fn shape_failure(model: &Model<'_>, stop: Option<&dynamic::DynamicStop>, message
 pub fn prepare_failure(model: &Model<'_>, message: &str) -> Option<Failure> {
     let stop = dynamic::first_dynamic_tensor(&model.subgraphs, [0]);
     shape_failure(model, stop.as_ref(), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::{tensor, ModelBuilder};
+    use crate::model::TensorType;
+
+    /// One ADD whose outputs repeat a tensor with a long multi-byte name `repeats` times.
+    fn long_named_model(repeats: usize) -> Vec<u8> {
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("x", TensorType::FLOAT32, &[1]));
+        let long = b.add(tensor(&"é".repeat(1000), TensorType::FLOAT32, &[1]));
+        b.op(B::ADD, &[x, x], &vec![long; repeats]);
+        b.output(long);
+        b.finish()
+    }
+
+    #[test]
+    fn row_name_lists_outputs_then_index() {
+        let bytes = long_named_model(1);
+        let m = crate::model::read(&bytes).unwrap();
+        let names = RowNames::new(&m, 0, true);
+        assert_eq!(row_name(&names, &[0], 7, false), "[x]:7");
+        assert_eq!(row_name(&names, &[0, -1, 99], 3, false), "[x, Unknown, Unknown]:3");
+        assert_eq!(row_name(&names, &[], 12, false), "[]:12");
+    }
+
+    #[test]
+    fn row_name_is_cut_at_the_limit_on_a_char_boundary() {
+        let bytes = long_named_model(20);
+        let m = crate::model::read(&bytes).unwrap();
+        let names = RowNames::new(&m, 0, true);
+        let rows = cpu_rows(&names, [0]);
+        let name = &rows[0].name;
+        let inner = name.strip_prefix('[').and_then(|s| s.strip_suffix("…]:0")).expect(name);
+        // 8 names of 2,000 bytes fit with their separators; the 9th is cut to what is left.
+        assert!(inner.len() <= MAX_ROW_NAME && inner.len() > MAX_ROW_NAME - 2, "{}", inner.len());
+        assert!(inner.starts_with(&"é".repeat(1000)));
+    }
 }

@@ -177,6 +177,11 @@ fn graph_of(sg: &Subgraph, rewired: &[usize], remap: &InputRemap) -> Graph {
     Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
 }
 
+/// Whether any of `nodes` has an input that `remap` rewires (so `graph_of` would change it).
+fn reads_remapped(sg: &Subgraph, nodes: &[usize], remap: &InputRemap) -> bool {
+    !remap.is_empty() && nodes.iter().any(|&i| sg.operators[i].inputs.iter().any(|t| remap.contains_key(t)))
+}
+
 /// The plan of one subgraph.
 struct SubPlan {
     plan: Vec<PlanRow>,
@@ -286,8 +291,16 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
     if !lines.is_empty() && n > chosen.len() {
         log = not_supported_log(&lines, chosen.len(), n);
     }
-    let graph = graph_of(sg, &chosen, &d.remap);
-    let subsets: Vec<Subset> = partition::partition(&graph, |i| on_gpu[i], &popts)?;
+    // The chosen nodes read the fp16 constants directly; when none of them reads a remapped
+    // tensor, that graph is the preview's, so it is not built again.
+    let rewired_graph;
+    let graph = if reads_remapped(sg, &chosen, &d.remap) {
+        rewired_graph = graph_of(sg, &chosen, &d.remap);
+        &rewired_graph
+    } else {
+        &plain
+    };
+    let subsets: Vec<Subset> = partition::partition(graph, |i| on_gpu[i], &popts)?;
     let names = RowNames::new(model, si, true);
     let (rows, kernels) = if chosen.is_empty() { (plan::cpu_rows(&names, 0..n), 0) } else { plan::rows_of(&names, &subsets, flavor.kernel()) };
     if !chosen.is_empty() {
