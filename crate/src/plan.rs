@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::dynamic;
-use crate::model::{BuiltinOperator as B, Model, Subgraph};
+use crate::model::{BuiltinOperator as B, Model, Subgraph, TensorType};
 use crate::partition::{self, Graph, Kind, Subset};
 use crate::shapes;
 
@@ -318,6 +318,26 @@ pub fn prepare_failure(model: &Model<'_>, message: &str) -> Option<Failure> {
     shape_failure(model, stop.as_ref(), message)
 }
 
+/// The graph as the partitioner sees it: each op's tensors, with the inputs of the `rewired` ops
+/// read through `remap` (a delegate's fp16 path rewires ops to read the fp16 constants directly:
+/// `FP16GraphPartitionHelper::RemapFp16InputTensors`, tflite/delegates/utils.cc), and which ops
+/// have side effects (control flow, resources), which the partitioner keeps in order.
+pub fn graph_of(sg: &Subgraph, rewired: &[usize], remap: &std::collections::HashMap<i32, i32>) -> Graph {
+    let rewired = node_mask(sg.operators.len(), rewired);
+    let nodes = sg
+        .operators
+        .iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let inputs = if rewired[i] { op.inputs.iter().map(|t| *remap.get(t).unwrap_or(t)).collect() } else { op.inputs.clone() };
+            let side_effect = matches!(op.code, B::IF | B::WHILE | B::CALL_ONCE)
+                || op.inputs.iter().chain(op.outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
+            partition::Node { inputs, outputs: op.outputs.clone(), side_effect }
+        })
+        .collect();
+    Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,3 +377,4 @@ mod tests {
         assert!(inner.starts_with(&"é".repeat(1000)));
     }
 }
+

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::{classic, fp16_dequant_remap, is_const_fp16_dequantize, mldrift, GpuContext, InputRemap};
-use crate::model::{BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
-use crate::partition::{self, Graph, Node, Subset};
+use crate::model::{Model, Operator, Subgraph};
+use crate::partition::{self, Subset};
 use crate::plan::{self, delegate_subsets, node_mask, DynamicTensors, Failure, Outcome, PlanRow, Refusal, RowNames, TieAtLimit};
 
 /// The classic delegate's kernel (delegate.cc `kRegistrationCustomName`).
@@ -160,23 +160,6 @@ fn decide(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -> Decis
     Decision { lines, remap, fp16_dequantize }
 }
 
-/// The graph as the partitioner sees it; `rewired` nodes read the fp16 constants directly.
-fn graph_of(sg: &Subgraph, rewired: &[usize], remap: &InputRemap) -> Graph {
-    let rewired = node_mask(sg.operators.len(), rewired);
-    let nodes = sg
-        .operators
-        .iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let inputs = if rewired[i] { op.inputs.iter().map(|t| *remap.get(t).unwrap_or(t)).collect() } else { op.inputs.clone() };
-            let side_effect = matches!(op.code, B::IF | B::WHILE | B::CALL_ONCE)
-                || op.inputs.iter().chain(op.outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
-            Node { inputs, outputs: op.outputs.clone(), side_effect }
-        })
-        .collect();
-    Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
-}
-
 /// Whether any of `nodes` has an input that `remap` rewires (so `graph_of` would change it).
 fn reads_remapped(sg: &Subgraph, nodes: &[usize], remap: &InputRemap) -> bool {
     !remap.is_empty() && nodes.iter().any(|&i| sg.operators[i].inputs.iter().any(|t| remap.contains_key(t)))
@@ -269,7 +252,7 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
         control_edges: crate::control_deps::for_subgraph(model, si),
         disable_node_fusion: false,
     };
-    let plain = graph_of(sg, &[], &d.remap);
+    let plain = plan::graph_of(sg, &[], &d.remap);
     let preview = delegate_subsets(&plain, &supported, &popts)?;
     let limit = match flavor {
         Flavor::Classic => o.max_delegated_partitions.max(1) as usize,
@@ -295,7 +278,7 @@ fn plan_subgraph(model: &Model<'_>, si: usize, flavor: Flavor, o: &GpuOptions) -
     // tensor, that graph is the preview's, so it is not built again.
     let rewired_graph;
     let graph = if reads_remapped(sg, &chosen, &d.remap) {
-        rewired_graph = graph_of(sg, &chosen, &d.remap);
+        rewired_graph = plan::graph_of(sg, &chosen, &d.remap);
         &rewired_graph
     } else {
         &plain

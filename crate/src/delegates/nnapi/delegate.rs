@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::fp16::{self as fp16_path, Fp16Reader, Fp16Weights, KernelVerdict};
 use super::rules::{self, nnapi_can_represent, ValidateContext};
-use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph, TensorType};
-use crate::partition::{self, Graph, Kind, Node, Subset};
+use crate::model::{type_name, BuiltinOperator as B, Model, Operator, Subgraph};
+use crate::partition::{self, Graph, Kind, Subset};
 use crate::plan::{self, cpu_rows, delegate_subsets, node_mask, tie_at_limit, RowNames};
 pub use crate::plan::{DynamicTensors, Failure, Outcome, PlanRow, Refusal, TieAtLimit};
 
@@ -407,22 +407,6 @@ fn validate_all(model: &Model<'_>, sg: &Subgraph, s: Setting) -> Validation {
     Validation { supported, refused, fp16 }
 }
 
-/// The graph as the partitioner sees it, with some inputs rewired (fp16 path).
-fn graph_of(sg: &Subgraph, remap_nodes: &[usize], remap: &HashMap<i32, i32>) -> Graph {
-    let remap_nodes = node_mask(sg.operators.len(), remap_nodes);
-    let nodes = sg
-        .operators
-        .iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let op = if remap_nodes[i] { remapped(op, remap) } else { op.clone() };
-            let side_effect = matches!(op.code, B::IF | B::WHILE | B::CALL_ONCE)
-                || op.inputs.iter().chain(op.outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
-            Node { inputs: op.inputs, outputs: op.outputs, side_effect }
-        })
-        .collect();
-    Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
-}
 
 fn partition_opts(o: &Options, model: &Model<'_>, si: usize) -> partition::Options {
     partition::Options {
@@ -473,12 +457,12 @@ fn plan_subgraph(model: &Model<'_>, si: usize, sg: &Subgraph, o: &Options, s: Se
             op_index: None,
         })
     };
-    let plain = graph_of(sg, &[], &HashMap::new());
+    let plain = plan::graph_of(sg, &[], &HashMap::new());
     let mut supported: Vec<usize> = (0..sg.operators.len()).filter(|&i| v.supported[i]).collect();
     let mut graph = plain.clone();
     if let Some(fp16) = &v.fp16 {
         supported = fp16_selection(sg, &plain, &supported, fp16, &popts).map_err(partition_err)?;
-        graph = graph_of(sg, &supported, &fp16.remap);
+        graph = plan::graph_of(sg, &supported, &fp16.remap);
     }
     let note = |chosen: &[usize]| v.fp16.as_ref().map(|f| fp16_note(f, chosen, s));
     if supported.is_empty() {
