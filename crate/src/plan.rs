@@ -338,6 +338,14 @@ pub fn graph_of(sg: &Subgraph, rewired: &[usize], remap: &std::collections::Hash
     Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
 }
 
+/// The subgraphs the interpreter applies a delegate to, the primary one first: every one except
+/// validation subgraphs (tflite/core/interpreter.cc `ModifyGraphWithDelegateImpl`,
+/// `IsValidationSubgraph`: names starting with "VALIDATION:"). LiteRT's GPU accelerator is seen
+/// doing the same (tests/python/test_gpu_predictions.py).
+pub fn delegated_subgraphs<'m>(model: &'m Model<'_>) -> impl Iterator<Item = usize> + 'm {
+    (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

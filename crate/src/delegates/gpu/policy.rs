@@ -364,12 +364,12 @@ pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis
         assumptions: assumptions(flavor, o),
     };
     let message = format!("Failed to apply {} delegate.", delegate_name(flavor));
-    if let Some((f, d)) = plan::static_only_failure(model, delegated_subgraphs(model), &message, ".") {
+    if let Some((f, d)) = plan::static_only_failure(model, plan::delegated_subgraphs(model), &message, ".") {
         a.dynamic = d;
         return fail(a, f);
     }
     let mut plans = Vec::new();
-    for si in delegated_subgraphs(model) {
+    for si in plan::delegated_subgraphs(model) {
         let mut p = match plan_subgraph(model, si, flavor, o) {
             Ok(p) => p,
             Err(e) => {
@@ -387,14 +387,6 @@ pub fn analyze(model: &Model<'_>, flavor: Flavor, o: &GpuOptions) -> GpuAnalysis
         plans.push((si, p));
     }
     finish(a, model, plans)
-}
-
-/// The interpreter applies a delegate to every subgraph except validation subgraphs, the primary
-/// one first (tflite/core/interpreter.cc `ModifyGraphWithDelegateImpl`, `IsValidationSubgraph`:
-/// names starting with "VALIDATION:"); LiteRT's GPU accelerator is seen doing the same
-/// (tests/python/test_gpu_predictions.py).
-fn delegated_subgraphs<'m>(model: &'m Model<'_>) -> impl Iterator<Item = usize> + 'm {
-    (0..model.subgraphs.len()).filter(|&i| i == 0 || !model.subgraphs[i].name.starts_with("VALIDATION:"))
 }
 
 fn init_failure_report(f: InitFailure, si: usize, message: String) -> Failure {

@@ -206,7 +206,8 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
     a.level = Some(setting.level);
     a.accelerator_specified = setting.accel;
     let mut plans = Vec::with_capacity(model.subgraphs.len());
-    for (si, sg) in delegated_subgraphs(model) {
+    for si in plan::delegated_subgraphs(model) {
+        let sg = &model.subgraphs[si];
         match prepare_subgraph(model, si, sg, o, setting) {
             Ok(p) => plans.push(p),
             Err(failed) => {
@@ -220,12 +221,6 @@ pub fn analyze(model: &Model<'_>, o: &Options) -> Analysis {
         }
     }
     allocate(finish(a, plans), model, o)
-}
-
-/// The interpreter applies a delegate to every subgraph except validation subgraphs
-/// (`IsValidationSubgraph`, tflite/core/interpreter.cc: names starting with "VALIDATION:").
-fn delegated_subgraphs<'m>(model: &'m Model<'_>) -> impl Iterator<Item = (usize, &'m Subgraph)> {
-    model.subgraphs.iter().enumerate().filter(|(i, sg)| *i == 0 || !sg.name.starts_with("VALIDATION:"))
 }
 
 fn empty_analysis(model: &Model<'_>, o: &Options) -> Analysis {
@@ -275,7 +270,7 @@ fn dynamic_failure(model: &Model<'_>, o: &Options) -> Option<(Failure, Option<Dy
     if !prepares_before_delegation(o) {
         return None;
     }
-    let checked = delegated_subgraphs(model).map(|(si, _)| si);
+    let checked = plan::delegated_subgraphs(model);
     plan::static_only_failure(model, checked, "Failed to apply NNAPI delegate.", "; --nnapi-allow-dynamic-dimensions would allow it.")
 }
 
