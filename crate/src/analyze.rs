@@ -23,6 +23,9 @@ pub struct Report {
     pub gpu: Vec<GpuReport>,
     /// With more than one delegate: which target runs most of the model.
     pub comparison: Option<String>,
+    /// The estimated cost of each op of the model (`cost::op_costs`), for the verdicts of the
+    /// analyses added later; not part of the JSON.
+    work: Vec<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -85,7 +88,7 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
             LevelReport { analysis, verdict }
         })
         .collect();
-    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), comparison: None }
+    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), comparison: None, work }
 }
 
 /// The verdict of one GPU delegate's analysis (`work`: the op costs of the model analysed).
@@ -106,10 +109,11 @@ pub fn gpu_verdict(analysis: &GpuAnalysis, work: &[f64]) -> Verdict {
     )
 }
 
-/// Adds one GPU delegate's analysis (and, once there are several targets, the comparison).
+/// Adds one GPU delegate's analysis of `model`, the model `r` reports on (and, once there are
+/// several targets, the comparison).
 pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions) {
     let analysis = policy::analyze(model, flavor, o);
-    let verdict = gpu_verdict(&analysis, &cost::op_costs(model));
+    let verdict = gpu_verdict(&analysis, &r.work);
     r.gpu.push(GpuReport { analysis, verdict });
     r.comparison = comparison(r);
 }
