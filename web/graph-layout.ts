@@ -1,0 +1,149 @@
+// The graph of one subgraph (ops as nodes, tensors as edges, the subgraph's inputs and outputs as
+// small end nodes) and its layered layout by dagre (@dagrejs/dagre, MIT), which is vendored into
+// dist/vendor/ by scripts/build.sh and loaded only when the graph is first opened.
+import type * as Dagre from "@dagrejs/dagre";
+import type { InspectReport, TensorRef } from "./report.js";
+
+type DagreModule = typeof Dagre;
+
+export const OP_W = 168;
+export const OP_H = 26;
+const END_W = 120;
+const END_H = 18;
+
+/** A node of the drawn graph: an op, or a subgraph input/output ("end"). */
+export interface GraphNode {
+  id: string;
+  kind: "op" | "input" | "output";
+  /** The op's index in its subgraph (ops only). */
+  op?: number;
+  label: string;
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+}
+
+/** An edge: one tensor from its producer (an op or an input) to one reader (an op or an output). */
+export interface GraphEdge {
+  from: string;
+  to: string;
+  tensor: TensorRef;
+  points: { x: number; y: number }[];
+}
+
+export interface Layout {
+  subgraph: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  width: number;
+  height: number;
+  /** Milliseconds spent in dagre's layout. */
+  ms: number;
+}
+
+let dagre: Promise<DagreModule> | null = null;
+
+/** The layout library, fetched from dist/vendor/ the first time (never from the network). */
+export function loadLayoutLibrary(): Promise<DagreModule> {
+  // A variable specifier: tsc must not resolve it against web/, the browser resolves it against this file.
+  const url = "./vendor/dagre.esm.js";
+  dagre ??= (import(url) as Promise<DagreModule>).catch((e: unknown) => {
+    dagre = null;
+    throw e;
+  });
+  return dagre;
+}
+
+const opId = (i: number) => `op${i}`;
+
+function endNode(kind: "input" | "output", t: TensorRef): GraphNode {
+  return { id: `${kind}${t.index}`, kind, label: t.name, width: END_W, height: END_H, x: 0, y: 0 };
+}
+
+/** The nodes and edges of subgraph `sg` (positions not yet set). */
+export function buildGraph(inspect: InspectReport, sg: number): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const s = inspect.subgraphs[sg];
+  if (!s) return { nodes: [], edges: [] };
+  const nodes: GraphNode[] = s.inputs.map((t) => endNode("input", t));
+  const producer = new Map<number, string>(s.inputs.map((t) => [t.index, `input${t.index}`]));
+  s.operators.forEach((op, i) => {
+    nodes.push({ id: opId(i), kind: "op", op: i, label: `${i} ${op.op}`, width: OP_W, height: OP_H, x: 0, y: 0 });
+    for (const t of op.outputs) producer.set(t.index, opId(i));
+  });
+  const edges: GraphEdge[] = [];
+  const link = (t: TensorRef, to: string) => {
+    const from = producer.get(t.index);
+    if (from !== undefined && from !== to) edges.push({ from, to, tensor: t, points: [] });
+  };
+  s.operators.forEach((op, i) => {
+    // An op reading one tensor twice (ADD(x, x)) gets one edge.
+    const seen = new Set<number>();
+    for (const t of op.inputs) {
+      if (t && !t.const && !seen.has(t.index)) {
+        seen.add(t.index);
+        link(t, opId(i));
+      }
+    }
+  });
+  for (const t of s.outputs) {
+    const end = endNode("output", t);
+    nodes.push(end);
+    link(t, end.id);
+  }
+  return { nodes, edges };
+}
+
+/**
+ * Ranks every node as early as its inputs allow (longest path from the sources, in a topological
+ * order), in O(nodes + edges). dagre's own rankers are far slower on 700-op models (network simplex
+ * takes seconds), and "as early as possible" keeps a head next to the block it reads from.
+ * Called by dagre after it has made the graph acyclic, with its edges' `minlen`.
+ */
+function rankAsEarlyAsPossible(g: Dagre.graphlib.Graph<unknown, Dagre.NodeLabel, Dagre.EdgeLabel>): void {
+  const ids = g.nodes();
+  const index = new Map(ids.map((v, i) => [v, i]));
+  const pending = new Array<number>(ids.length).fill(0);
+  const out: [number, number][][] = ids.map(() => []);
+  for (const e of g.edges()) {
+    const a = index.get(e.v);
+    const b = index.get(e.w);
+    if (a === undefined || b === undefined) continue;
+    out[a].push([b, g.edge(e)?.minlen ?? 1]);
+    pending[b]++;
+  }
+  const rank = new Array<number>(ids.length).fill(0);
+  const queue = ids.map((_, i) => i).filter((i) => pending[i] === 0);
+  for (let q = 0; q < queue.length; q++) {
+    const a = queue[q];
+    for (const [b, minlen] of out[a]) {
+      rank[b] = Math.max(rank[b], rank[a] + minlen);
+      if (--pending[b] === 0) queue.push(b);
+    }
+  }
+  ids.forEach((v, i) => {
+    const label = g.node(v);
+    if (label) label.rank = rank[i];
+  });
+}
+
+/** Lays out subgraph `sg` top to bottom. */
+export function layoutGraph(lib: DagreModule, inspect: InspectReport, sg: number): Layout {
+  const { nodes, edges } = buildGraph(inspect, sg);
+  const t0 = performance.now();
+  const g = new lib.graphlib.Graph<Dagre.GraphLabel, Dagre.NodeLabel, Dagre.EdgeLabel>({ multigraph: true });
+  // dagre calls a function given as `ranker` (its types list only the built-in names).
+  g.setGraph({ rankdir: "TB", nodesep: 16, ranksep: 26, marginx: 12, marginy: 12, ranker: rankAsEarlyAsPossible as unknown as "tight-tree" });
+  for (const n of nodes) g.setNode(n.id, { width: n.width, height: n.height });
+  edges.forEach((e, k) => g.setEdge(e.from, e.to, {}, String(k)));
+  lib.layout(g);
+  const ms = performance.now() - t0;
+  for (const n of nodes) {
+    const p = g.node(n.id);
+    n.x = (p?.x ?? 0) - n.width / 2;
+    n.y = (p?.y ?? 0) - n.height / 2;
+  }
+  edges.forEach((e, k) => (e.points = g.edge(e.from, e.to, String(k))?.points ?? []));
+  const label = g.graph();
+  return { subgraph: sg, nodes, edges, width: label.width ?? 0, height: label.height ?? 0, ms };
+}
