@@ -7,6 +7,8 @@ const MIN_SCALE = 0.02;
 const MAX_SCALE = 4;
 /** Pointer travel (px) after which a press is a drag, not a click. */
 const DRAG_SLOP = 4;
+/** Below this scale the labels are hidden. */
+const LABEL_SCALE = 0.3;
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
@@ -140,6 +142,8 @@ export class GraphView {
       this.frame = 0;
       this.scene.setAttribute("transform", `translate(${this.x.toFixed(1)},${this.y.toFixed(1)}) scale(${this.k.toFixed(4)})`);
       this.root.dataset.scale = this.k.toFixed(3);
+      // Labels are unreadable this small; not painting them keeps zooming smooth.
+      this.root.classList.toggle("far", this.k < LABEL_SCALE);
     });
   }
 

@@ -163,6 +163,7 @@ async function draw(): Promise<void> {
   const inspect = state.inspect;
   if (!inspect || !details().open) return;
   const mine = ++state.generation;
+  const started = performance.now();
   const sg = state.subgraph;
   const count = inspect.subgraphs[sg]?.operators.length ?? 0;
   const canvas = byId("graph");
@@ -193,6 +194,8 @@ async function draw(): Promise<void> {
   status(`${count} ops, ${layout.edges.length} tensor edges; laid out in ${layout.ms.toFixed(0)} ms. Drag to pan, wheel to zoom, click an op for its row.`);
   colour();
   search();
+  // For scripts/bench-graph.sh: the whole draw (library load, layout, SVG, colours), and that it ended.
+  canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
   canvas.dataset.drawn = String(state.generation);
 }
 
