@@ -27,19 +27,21 @@ async function openGraph(context) {
 
 /** Frame intervals (ms) while `action` runs, from requestAnimationFrame timestamps. */
 async function frames(page, action) {
+  // Each recording has its own token, so the loop of an earlier one stops instead of doubling frames.
   await page.evaluate(() => {
     const w = window;
+    const token = (w.benchToken = (w.benchToken ?? 0) + 1);
     w.benchFrames = [];
-    w.benchRecording = true;
     const tick = (t) => {
+      if (w.benchToken !== token) return;
       w.benchFrames.push(t);
-      if (w.benchRecording) requestAnimationFrame(tick);
+      requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
   await action();
   const stamps = await page.evaluate(() => {
-    window.benchRecording = false;
+    window.benchToken++;
     return window.benchFrames;
   });
   return stamps.slice(1).map((t, i) => t - stamps[i]);

@@ -96,8 +96,11 @@ export function buildGraph(inspect: InspectReport, sg: number): { nodes: GraphNo
 
 /**
  * Ranks every node as early as its inputs allow (longest path from the sources, in a topological
- * order), in O(nodes + edges). dagre's own rankers are far slower on 700-op models (network simplex
- * takes seconds), and "as early as possible" keeps a head next to the block it reads from.
+ * order), in O(nodes + edges); then moves the nodes that no subgraph input reaches (ops on constants
+ * only, such as the DEQUANTIZE of an fp16 weight) as late as their readers allow, so that they sit
+ * just above the op they feed instead of in the first rank with an edge across the whole graph.
+ * dagre's own rankers are far slower on 700-op models (network simplex takes seconds), and "as early
+ * as possible" keeps a head next to the block it reads from.
  * Called by dagre after it has made the graph acyclic, with its edges' `minlen`.
  */
 function rankAsEarlyAsPossible(g: LayoutGraph): void {
@@ -113,13 +116,20 @@ function rankAsEarlyAsPossible(g: LayoutGraph): void {
     pending[b]++;
   }
   const rank = new Array<number>(ids.length).fill(0);
-  const queue = ids.map((_, i) => i).filter((i) => pending[i] === 0);
-  for (let q = 0; q < queue.length; q++) {
-    const a = queue[q];
+  const fed = ids.map((v) => v.startsWith("input"));
+  const order = ids.map((_, i) => i).filter((i) => pending[i] === 0);
+  for (let q = 0; q < order.length; q++) {
+    const a = order[q];
     for (const [b, minlen] of out[a]) {
       rank[b] = Math.max(rank[b], rank[a] + minlen);
-      if (--pending[b] === 0) queue.push(b);
+      fed[b] ||= fed[a];
+      if (--pending[b] === 0) order.push(b);
     }
+  }
+  for (let q = order.length - 1; q >= 0; q--) {
+    const a = order[q];
+    if (fed[a] || out[a].length === 0) continue;
+    rank[a] = Math.min(...out[a].map(([b, minlen]) => rank[b] - minlen));
   }
   ids.forEach((v, i) => {
     const label = g.node(v);
