@@ -4,7 +4,7 @@
 import { buildGraph, layoutGraph, loadLayoutLibrary } from "./graph-layout.js";
 
 async function layoutElk(inspect) {
-  const { nodes, edges } = buildGraph(inspect, 0);
+  const { nodes, edges } = buildGraph(inspect.subgraphs[0]);
   const t0 = performance.now();
   const elk = new window.ELK();
   const loadMs = performance.now() - t0;
@@ -22,7 +22,7 @@ async function layoutDagreDefault(inspect) {
   const t0 = performance.now();
   const lib = await loadLayoutLibrary();
   const loadMs = performance.now() - t0;
-  const { nodes, edges } = buildGraph(inspect, 0);
+  const { nodes, edges } = buildGraph(inspect.subgraphs[0]);
   const t1 = performance.now();
   const g = new lib.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "TB", nodesep: 16, ranksep: 26 });
@@ -36,7 +36,7 @@ async function layoutDagreShipped(inspect) {
   const t0 = performance.now();
   const lib = await loadLayoutLibrary();
   const loadMs = performance.now() - t0;
-  const layout = layoutGraph(lib, inspect, 0);
+  const layout = layoutGraph(lib, inspect.subgraphs[0]);
   return { loadMs, layoutMs: layout.ms, nodes: layout.nodes.length, edges: layout.edges.length };
 }
 

@@ -4,6 +4,9 @@
 import type * as Dagre from "@dagrejs/dagre";
 import type { InspectReport, TensorRef } from "./report.js";
 
+/** One subgraph of the inspect report: what a layout needs (and what the layout worker is sent). */
+export type SubgraphReport = InspectReport["subgraphs"][number];
+
 type DagreModule = typeof Dagre;
 
 export const OP_W = 168;
@@ -61,10 +64,8 @@ function endNode(kind: "input" | "output", t: TensorRef): GraphNode {
   return { id: `${kind}${t.index}`, kind, label: t.name, width: END_W, height: END_H, x: 0, y: 0 };
 }
 
-/** The nodes and edges of subgraph `sg` (positions not yet set). */
-export function buildGraph(inspect: InspectReport, sg: number): { nodes: GraphNode[]; edges: GraphEdge[] } {
-  const s = inspect.subgraphs[sg];
-  if (!s) return { nodes: [], edges: [] };
+/** The nodes and edges of subgraph `s` (positions not yet set). */
+export function buildGraph(s: SubgraphReport): { nodes: GraphNode[]; edges: GraphEdge[] } {
   const nodes: GraphNode[] = s.inputs.map((t) => endNode("input", t));
   const producer = new Map<number, string>(s.inputs.map((t) => [t.index, `input${t.index}`]));
   s.operators.forEach((op, i) => {
@@ -226,9 +227,9 @@ function orderByBarycentre(g: LayoutGraph): void {
   );
 }
 
-/** Lays out subgraph `sg` top to bottom. */
-export function layoutGraph(lib: DagreModule, inspect: InspectReport, sg: number): Layout {
-  const { nodes, edges } = buildGraph(inspect, sg);
+/** Lays out subgraph `s` top to bottom. */
+export function layoutGraph(lib: DagreModule, s: SubgraphReport): Layout {
+  const { nodes, edges } = buildGraph(s);
   const t0 = performance.now();
   const g = new lib.graphlib.Graph<Dagre.GraphLabel, Dagre.NodeLabel, Dagre.EdgeLabel>({ multigraph: true });
   // dagre calls a function given as `ranker` (its types list only the built-in names).
@@ -244,5 +245,5 @@ export function layoutGraph(lib: DagreModule, inspect: InspectReport, sg: number
   }
   edges.forEach((e, k) => (e.points = g.edge(e.from, e.to, String(k))?.points ?? []));
   const label = g.graph();
-  return { subgraph: sg, nodes, edges, width: label.width ?? 0, height: label.height ?? 0, ms };
+  return { subgraph: s.index, nodes, edges, width: label.width ?? 0, height: label.height ?? 0, ms };
 }

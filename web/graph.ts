@@ -1,10 +1,11 @@
 // The graph panel: a layered layout of one subgraph's ops (tensors as edges), coloured by where each
 // op runs for the chosen target, with pan and zoom, a tooltip per op, search, a subgraph selector,
 // and a click that takes the user to the op's row in the op table. The layout library is loaded,
-// and the layout computed, only when the panel is opened.
+// and the layout computed (in a worker: web/graph-worker.ts), only when the panel is opened.
 import { byId, clear, el } from "./dom.js";
 import { placementKey, placements, placementText, subgraphPlan, CPU_COLOUR, XNNPACK_COLOUR, type Placement } from "./graph-colour.js";
-import { layoutGraph, loadLayoutLibrary, type Layout } from "./graph-layout.js";
+import type { Layout, SubgraphReport } from "./graph-layout.js";
+import type { LayoutReply, LayoutRequest } from "./graph-worker.js";
 import { GraphView } from "./graph-view.js";
 import type { DelegateId, InspectReport, OperatorReport, TargetReport, TensorRef } from "./report.js";
 
@@ -18,7 +19,8 @@ interface State {
   inspect: InspectReport | null;
   analysis: TargetReport | undefined;
   subgraph: number;
-  layouts: Map<number, Layout>;
+  /** Layouts by subgraph, computed or under way (null: superseded by a new model). */
+  layouts: Map<number, Promise<{ layout: Layout; loadMs: number } | null>>;
   view: GraphView | null;
   placements: Placement[];
   matches: number[];
@@ -38,6 +40,49 @@ const state: State = {
   nextMatch: 0,
   generation: 0,
 };
+
+/** The layout worker, started when the graph is first opened; its pending requests by id. */
+let worker: Worker | null = null;
+let nextRequest = 0;
+const pending = new Map<number, { resolve: (r: { layout: Layout; loadMs: number } | null) => void; reject: (e: Error) => void }>();
+
+function layoutWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL("./graph-worker.js", import.meta.url), { type: "module" });
+  w.onmessage = (e: MessageEvent<LayoutReply>) => {
+    const waiting = pending.get(e.data.id);
+    pending.delete(e.data.id);
+    if (!waiting) return;
+    if ("error" in e.data) waiting.reject(new Error(e.data.error));
+    else waiting.resolve({ layout: e.data.layout, loadMs: e.data.loadMs });
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    stopWorker(new Error(e.message || "the layout worker failed"));
+  };
+  worker = w;
+  return w;
+}
+
+/** Ends the worker (a new model makes its pending layouts useless); pending requests get `reason` or null. */
+function stopWorker(reason: Error | null): void {
+  worker?.terminate();
+  worker = null;
+  for (const waiting of pending.values()) {
+    if (reason) waiting.reject(reason);
+    else waiting.resolve(null);
+  }
+  pending.clear();
+}
+
+/** Subgraph `s` laid out in the worker; null when a new model superseded the request. */
+function layOut(s: SubgraphReport): Promise<{ layout: Layout; loadMs: number } | null> {
+  const request: LayoutRequest = { id: ++nextRequest, subgraph: s };
+  return new Promise((resolve, reject) => {
+    pending.set(request.id, { resolve, reject });
+    layoutWorker().postMessage(request);
+  });
+}
 
 function details(): HTMLDetailsElement {
   return byId<HTMLDetailsElement>("graph-details");
@@ -173,17 +218,18 @@ async function draw(): Promise<void> {
     status(`Subgraph ${sg} has ${count} ops; only subgraphs up to ${MAX_OPS} ops are drawn. The plan bar and the op table show every op.`);
     return;
   }
-  let layout = state.layouts.get(sg);
-  if (!layout) {
+  // One layout per subgraph, shared by the draws that wait for it (a target change while it runs).
+  let job = state.layouts.get(sg);
+  if (!job) {
     status(`Laying out ${count} ops…`);
-    const t0 = performance.now();
-    const lib = await loadLayoutLibrary();
-    const loadMs = performance.now() - t0;
-    if (mine !== state.generation || inspect !== state.inspect) return;
-    layout = layoutGraph(lib, inspect, sg);
-    state.layouts.set(sg, layout);
-    canvas.dataset.loadMs = loadMs.toFixed(1);
+    job = layOut(inspect.subgraphs[sg]);
+    state.layouts.set(sg, job);
+    job.catch(() => state.layouts.delete(sg));
   }
+  const done = await job;
+  if (!done || inspect !== state.inspect || mine !== state.generation) return;
+  const layout = done.layout;
+  canvas.dataset.loadMs = done.loadMs.toFixed(1);
   if (state.view?.layout !== layout) {
     state.view = new GraphView(canvas, byId("graph-tooltip"), layout, { describe, pick: pickOp });
     canvas.replaceChildren(state.view.root);
@@ -206,6 +252,7 @@ function reportDrawError(e: unknown): void {
 /** Called after every analysis: keeps the model and the chosen target's analysis, redraws if open. */
 export function renderGraph(inspect: InspectReport, a: TargetReport | undefined): void {
   if (inspect !== state.inspect) {
+    if (pending.size > 0) stopWorker(null);
     state.inspect = inspect;
     state.subgraph = 0;
     state.layouts.clear();
