@@ -158,6 +158,11 @@ test("the zoom buttons and a drag change the view", async ({ page }) => {
   await page.mouse.move(box.x + 140, box.y + 100, { steps: 5 });
   await page.mouse.up();
   await expect.poll(transform).not.toBe(t0);
+  // The keyboard pans too.
+  const t1 = await transform();
+  await svg.focus();
+  await page.keyboard.press("ArrowDown");
+  await expect.poll(transform).not.toBe(t1);
 });
 
 test("the subgraph selector shows the IF's bodies, coloured by their own plans", async ({ page }) => {

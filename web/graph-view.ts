@@ -54,7 +54,12 @@ export class GraphView {
     readonly layout: Layout,
     private readonly on: ViewCallbacks,
   ) {
-    this.root = svg("svg", { class: "graph-svg", role: "img", "aria-label": `Graph of subgraph ${layout.subgraph}` });
+    this.root = svg("svg", {
+      class: "graph-svg",
+      role: "img",
+      tabindex: 0,
+      "aria-label": `Graph of subgraph ${layout.subgraph}; arrow keys pan, + and − zoom, 0 fits`,
+    });
     this.scene = svg("g", { class: "scene" });
     this.root.append(this.defs(), this.scene);
     this.drawEdges();
@@ -223,6 +228,7 @@ export class GraphView {
     this.root.addEventListener("pointerup", release);
     this.root.addEventListener("pointercancel", release);
     this.root.addEventListener("pointerleave", () => this.hideTooltip());
+    this.root.addEventListener("keydown", (e) => this.key(e));
     this.root.addEventListener(
       "wheel",
       (e) => {
@@ -232,6 +238,25 @@ export class GraphView {
       },
       { passive: false },
     );
+  }
+
+  /** Arrow keys pan, + and − zoom, 0 goes back to the first view. */
+  private key(e: KeyboardEvent): void {
+    const step = 80;
+    const moves: Record<string, () => void> = {
+      ArrowLeft: () => this.panBy(step, 0),
+      ArrowRight: () => this.panBy(-step, 0),
+      ArrowUp: () => this.panBy(0, step),
+      ArrowDown: () => this.panBy(0, -step),
+      "+": () => this.zoomBy(1.25),
+      "=": () => this.zoomBy(1.25),
+      "-": () => this.zoomBy(0.8),
+      "0": () => this.fit(),
+    };
+    const move = moves[e.key];
+    if (!move) return;
+    e.preventDefault();
+    move();
   }
 
   private opAt(target: EventTarget | null): number | undefined {

@@ -237,7 +237,7 @@ async function draw(): Promise<void> {
   }
   canvas.dataset.subgraph = String(sg);
   canvas.dataset.layoutMs = layout.ms.toFixed(1);
-  status(`${count} ops, ${layout.edges.length} tensor edges; laid out in ${layout.ms.toFixed(0)} ms. Drag to pan, wheel to zoom, click an op for its row.`);
+  status(`${count} ops, ${layout.edges.length} tensor edges; laid out in ${layout.ms.toFixed(0)} ms. Drag (or arrow keys) to pan, wheel (or + −) to zoom, click an op for its row.`);
   colour();
   search();
   // For scripts/bench-graph.sh: the whole draw (library load, layout, SVG, colours), and that it ended.
