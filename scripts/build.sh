@@ -29,6 +29,13 @@ mkdir -p dist/pkg dist/samples
 cp web/pkg/delegate_doctor.js web/pkg/delegate_doctor_bg.wasm dist/pkg/
 cp web/pkg/delegate_doctor_engine.js web/pkg/delegate_doctor_engine_bg.wasm dist/pkg/
 cp -r static/. dist/
+# The graph view's layout library, served from the site itself (never from a CDN) and fetched by the
+# page only when the graph is opened. The ES module bundles its graphlib; both are MIT-licensed.
+mkdir -p dist/vendor
+cp node_modules/@dagrejs/dagre/dist/dagre.esm.js node_modules/@dagrejs/dagre/dist/dagre.esm.js.map dist/vendor/
+cp node_modules/@dagrejs/dagre/dist/dagre.esm.js.LEGAL.txt dist/vendor/
+cp node_modules/@dagrejs/dagre/LICENSE dist/vendor/LICENSE-dagre.txt
+cp node_modules/@dagrejs/graphlib/LICENSE dist/vendor/LICENSE-graphlib.txt
 # The custom element is served under a stable name for documentation pages.
 mv dist/element.js dist/delegate-doctor-report.js
 

@@ -1,94 +1,285 @@
-// A graph view of the primary subgraph, coloured by partition: a simple layered layout (each op one
-// row below the deepest op it reads from), drawn as SVG. Enough for models with a mostly
-// sequential structure such as DeepLab; very large graphs are summarised instead of drawn.
-import { byId, clear } from "./dom.js";
-import type { InspectReport, TargetReport } from "./report.js";
+// The graph panel: a layered layout of one subgraph's ops (tensors as edges), coloured by where each
+// op runs for the chosen target, with pan and zoom, a tooltip per op, search, a subgraph selector,
+// and a click that takes the user to the op's row in the op table. The layout library is loaded,
+// and the layout computed (in a worker: web/graph-worker.ts), only when the panel is opened.
+import { byId, clear, el } from "./dom.js";
+import { placementKey, placements, placementText, subgraphPlan, CPU_COLOUR, XNNPACK_COLOUR, type Placement } from "./graph-colour.js";
+import type { Layout, SubgraphReport } from "./graph-layout.js";
+import type { LayoutReply, LayoutRequest } from "./graph-worker.js";
+import { GraphView } from "./graph-view.js";
+import type { DelegateId, InspectReport, OperatorReport, TargetReport, TensorRef } from "./report.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-const MAX_NODES = 2000;
-const W = 170;
-const H = 24;
-const GAP_X = 18;
-const GAP_Y = 22;
-const KERNEL_COLOURS = ["#1b7f3b", "#2e8fb3", "#6a5acd", "#0f766e", "#4d7c0f"];
+/** Beyond this many ops a layout takes too long for a page: the op table shows them instead. */
+const MAX_OPS = 4000;
+/** Kernels listed one by one in the legend; the rest are counted. */
+const LEGEND_KERNELS = 8;
+const KERNEL_NAMES: Record<DelegateId, string> = { nnapi: "NNAPI kernel", gpu: "GPU delegate kernel", "litert-gpu": "LiteRT GPU kernel" };
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
+interface State {
+  inspect: InspectReport | null;
+  analysis: TargetReport | undefined;
+  subgraph: number;
+  /** Layouts by subgraph, computed or under way (null: superseded by a new model). */
+  layouts: Map<number, Promise<{ layout: Layout; loadMs: number } | null>>;
+  view: GraphView | null;
+  placements: Placement[];
+  matches: number[];
+  nextMatch: number;
+  /** Bumped by every draw, so a slower earlier one does not overwrite a newer one. */
+  generation: number;
 }
 
-/** Row of each op: one more than the deepest op producing one of its inputs. */
-function layers(inspect: InspectReport): number[] {
-  const ops = inspect.subgraphs[0]?.operators ?? [];
-  const producer = new Map<number, number>();
-  ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t.index, i)));
-  const layer: number[] = [];
-  ops.forEach((op, i) => {
-    let l = 0;
-    for (const t of op.inputs) {
-      const p = t ? producer.get(t.index) : undefined;
-      if (p !== undefined && p < i) l = Math.max(l, layer[p] + 1);
-    }
-    layer.push(l);
-  });
-  return layer;
+const state: State = {
+  inspect: null,
+  analysis: undefined,
+  subgraph: 0,
+  layouts: new Map(),
+  view: null,
+  placements: [],
+  matches: [],
+  nextMatch: 0,
+  generation: 0,
+};
+
+/** The layout worker, started when the graph is first opened; its pending requests by id. */
+let worker: Worker | null = null;
+let nextRequest = 0;
+const pending = new Map<number, { resolve: (r: { layout: Layout; loadMs: number } | null) => void; reject: (e: Error) => void }>();
+
+function layoutWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL("./graph-worker.js", import.meta.url), { type: "module" });
+  w.onmessage = (e: MessageEvent<LayoutReply>) => {
+    const waiting = pending.get(e.data.id);
+    pending.delete(e.data.id);
+    if (!waiting) return;
+    if ("error" in e.data) waiting.reject(new Error(e.data.error));
+    else waiting.resolve({ layout: e.data.layout, loadMs: e.data.loadMs });
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    stopWorker(new Error(e.message || "the layout worker failed"));
+  };
+  worker = w;
+  return w;
 }
 
-/** Fill colour per op: its delegate kernel's colour, or orange on the CPU. */
-function colours(a: TargetReport | undefined, n: number): string[] {
-  const fill = new Array<string>(n).fill("#d1761f");
-  let k = 0;
-  for (const row of a?.plan ?? []) {
-    if (!row.nodes) continue;
-    for (const i of row.nodes) if (i < n) fill[i] = KERNEL_COLOURS[k % KERNEL_COLOURS.length];
-    k++;
+/** Ends the worker (a new model makes its pending layouts useless); pending requests get `reason` or null. */
+function stopWorker(reason: Error | null): void {
+  worker?.terminate();
+  worker = null;
+  for (const waiting of pending.values()) {
+    if (reason) waiting.reject(reason);
+    else waiting.resolve(null);
   }
-  return fill;
+  pending.clear();
 }
 
-export function renderGraph(inspect: InspectReport, a: TargetReport | undefined): void {
-  const box = byId("graph");
-  clear(box);
-  const ops = inspect.subgraphs[0]?.operators ?? [];
-  if (ops.length > MAX_NODES) {
-    box.textContent = `The graph has ${ops.length} ops; only graphs up to ${MAX_NODES} ops are drawn. The plan bar and the op table show every op.`;
+/** Subgraph `s` laid out in the worker; null when a new model superseded the request. */
+function layOut(s: SubgraphReport): Promise<{ layout: Layout; loadMs: number } | null> {
+  const request: LayoutRequest = { id: ++nextRequest, subgraph: s };
+  return new Promise((resolve, reject) => {
+    pending.set(request.id, { resolve, reject });
+    layoutWorker().postMessage(request);
+  });
+}
+
+function details(): HTMLDetailsElement {
+  return byId<HTMLDetailsElement>("graph-details");
+}
+
+function tensorText(t: TensorRef): string {
+  return `${t.name} ${t.type.toLowerCase()}[${t.shape.join(",")}]${t.const ? " (const)" : ""}`;
+}
+
+function currentOps(): OperatorReport[] {
+  return state.inspect?.subgraphs[state.subgraph]?.operators ?? [];
+}
+
+/** The tooltip lines of op `i`: type, where it runs, its tensors with shapes, and any refusal reasons. */
+function describe(i: number): string[] {
+  const op = currentOps()[i];
+  if (!op) return [];
+  const p = state.placements[i];
+  const kernel = state.analysis ? KERNEL_NAMES[state.analysis.delegate] : "kernel";
+  const refused = subgraphPlan(state.analysis, state.subgraph).refused.find((r) => r.index === i);
+  return [
+    `${i} ${op.op} (v${op.version})`,
+    `Runs on: ${p ? placementText(p, kernel) : "unknown"}`,
+    ...op.inputs.filter((t): t is TensorRef => t !== null).map((t) => `In: ${tensorText(t)}`),
+    ...op.outputs.map((t) => `Out: ${tensorText(t)}`),
+    ...(refused?.reasons ?? []).map((r) => `Refused: ${r}`),
+  ];
+}
+
+/** Shows op `i`'s row in the op table: clears a filter that hides it, scrolls to it and highlights it. */
+function pickOp(i: number): void {
+  const table = byId("op-table");
+  const row = table.querySelector<HTMLTableRowElement>(`tbody tr[data-subgraph="${state.subgraph}"][data-index="${i}"]`);
+  if (!row) return;
+  if (row.hidden) {
+    byId<HTMLInputElement>("op-filter").value = "";
+    byId<HTMLInputElement>("refused-only").checked = false;
+    byId("op-filter").dispatchEvent(new Event("input"));
+  }
+  for (const r of table.querySelectorAll("tr.picked")) r.classList.remove("picked");
+  row.classList.add("picked");
+  row.tabIndex = -1;
+  row.scrollIntoView({ block: "center" });
+  row.focus({ preventScroll: true });
+}
+
+function legendItem(colour: string, text: string): HTMLElement {
+  const swatch = el("span", { class: "swatch" });
+  swatch.style.background = colour;
+  return el("span", { class: "legend-item" }, swatch, text);
+}
+
+function renderLegend(): void {
+  const legend = byId("graph-legend");
+  clear(legend);
+  const kernel = state.analysis ? KERNEL_NAMES[state.analysis.delegate] : "kernel";
+  const seen = new Map<string, Placement>();
+  for (const p of state.placements) if (p.kind !== "cpu" && !seen.has(placementKey(p))) seen.set(placementKey(p), p);
+  const kernels = [...seen.values()].filter((p) => p.kind === "kernel");
+  for (const p of kernels.slice(0, LEGEND_KERNELS)) legend.append(legendItem(p.colour, `${kernel} ${p.kernel}`));
+  if (kernels.length > LEGEND_KERNELS) legend.append(el("span", { class: "hint" }, `+${kernels.length - LEGEND_KERNELS} more kernels (colours repeat)`));
+  if ([...seen.values()].some((p) => p.kind === "xnnpack")) legend.append(legendItem(XNNPACK_COLOUR, "XNNPACK"));
+  legend.append(legendItem(CPU_COLOUR, "CPU"), el("span", { class: "legend-item crossing-key" }, "dashed red edge: a partition boundary"));
+}
+
+/** Colours the drawn graph for the chosen target (no new layout). */
+function colour(): void {
+  const view = state.view;
+  if (!view) return;
+  state.placements = placements(subgraphPlan(state.analysis, state.subgraph).plan, currentOps().length);
+  state.placements.forEach((p, i) => view.colourOp(i, p.colour, placementKey(p)));
+  view.markCrossings((id) => {
+    if (!id.startsWith("op")) return undefined;
+    const p = state.placements[Number(id.slice(2))];
+    return p ? placementKey(p) : undefined;
+  });
+  renderLegend();
+}
+
+function search(): void {
+  const view = state.view;
+  const q = byId<HTMLInputElement>("graph-search").value.trim().toLowerCase();
+  const ops = new Set<number>();
+  const tensors = new Set<number>();
+  if (q) {
+    currentOps().forEach((op, i) => {
+      const named = [...op.inputs, ...op.outputs].filter((t): t is TensorRef => t !== null && t.name.toLowerCase().includes(q));
+      for (const t of named) tensors.add(t.index);
+      if (op.op.toLowerCase().includes(q) || named.length > 0) ops.add(i);
+    });
+  }
+  view?.mark(ops, tensors);
+  state.matches = [...ops];
+  state.nextMatch = 0;
+  byId("graph-found").textContent = q ? `${ops.size} op${ops.size === 1 ? "" : "s"} match` : "";
+}
+
+function showNextMatch(): void {
+  if (!state.view || state.matches.length === 0) return;
+  const op = state.matches[state.nextMatch % state.matches.length];
+  state.nextMatch++;
+  state.view.centreOn(op);
+}
+
+function renderSubgraphSelector(inspect: InspectReport): void {
+  const select = byId<HTMLSelectElement>("graph-subgraph");
+  clear(select);
+  for (const sg of inspect.subgraphs) {
+    const option = el("option", { value: String(sg.index) });
+    option.textContent = `${sg.index}${sg.name ? ` ${sg.name}` : ""} (${sg.operators.length} ops)`;
+    select.append(option);
+  }
+  select.value = String(state.subgraph);
+  byId("graph-subgraph-label").hidden = inspect.subgraphs.length < 2;
+}
+
+function status(text: string): void {
+  byId("graph-status").textContent = text;
+}
+
+/** Lays out (once per subgraph) and draws the chosen subgraph, then colours it. */
+async function draw(): Promise<void> {
+  const inspect = state.inspect;
+  if (!inspect || !details().open) return;
+  const mine = ++state.generation;
+  const started = performance.now();
+  const sg = state.subgraph;
+  const count = inspect.subgraphs[sg]?.operators.length ?? 0;
+  const canvas = byId("graph");
+  if (count > MAX_OPS) {
+    state.view = null;
+    clear(canvas);
+    status(`Subgraph ${sg} has ${count} ops; only subgraphs up to ${MAX_OPS} ops are drawn. The plan bar and the op table show every op.`);
     return;
   }
-  const layer = layers(inspect);
-  const column: number[] = [];
-  const used = new Map<number, number>();
-  layer.forEach((l, i) => {
-    column[i] = used.get(l) ?? 0;
-    used.set(l, column[i] + 1);
+  // One layout per subgraph, shared by the draws that wait for it (a target change while it runs).
+  let job = state.layouts.get(sg);
+  if (!job) {
+    status(`Laying out ${count} ops…`);
+    job = layOut(inspect.subgraphs[sg]);
+    state.layouts.set(sg, job);
+    job.catch(() => state.layouts.delete(sg));
+  }
+  const done = await job;
+  if (!done || inspect !== state.inspect || mine !== state.generation) return;
+  const layout = done.layout;
+  canvas.dataset.loadMs = done.loadMs.toFixed(1);
+  if (state.view?.layout !== layout) {
+    state.view = new GraphView(canvas, byId("graph-tooltip"), layout, { describe, pick: pickOp });
+    canvas.replaceChildren(state.view.root);
+    state.view.fit();
+  }
+  canvas.dataset.subgraph = String(sg);
+  canvas.dataset.layoutMs = layout.ms.toFixed(1);
+  status(`${count} ops, ${layout.edges.length} tensor edges; laid out in ${layout.ms.toFixed(0)} ms. Drag (or arrow keys) to pan, wheel (or + −) to zoom, click an op for its row.`);
+  colour();
+  search();
+  // For scripts/bench-graph.sh: the whole draw (library load, layout, SVG, colours), and that it ended.
+  canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+  canvas.dataset.drawn = String(state.generation);
+}
+
+function reportDrawError(e: unknown): void {
+  status(`The graph could not be drawn: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Called after every analysis: keeps the model and the chosen target's analysis, redraws if open. */
+export function renderGraph(inspect: InspectReport, a: TargetReport | undefined): void {
+  if (inspect !== state.inspect) {
+    if (pending.size > 0) stopWorker(null);
+    state.inspect = inspect;
+    state.subgraph = 0;
+    state.layouts.clear();
+    state.view = null;
+    clear(byId("graph"));
+    renderSubgraphSelector(inspect);
+  }
+  state.analysis = a;
+  if (state.view) colour();
+  void draw().catch(reportDrawError);
+}
+
+/** Wires the panel's controls (once). */
+export function wireGraph(): void {
+  details().addEventListener("toggle", () => void draw().catch(reportDrawError));
+  byId("graph-subgraph").addEventListener("change", () => {
+    state.subgraph = Number(byId<HTMLSelectElement>("graph-subgraph").value);
+    void draw().catch(reportDrawError);
   });
-  const width = Math.max(1, ...used.values()) * (W + GAP_X) + GAP_X;
-  const height = (Math.max(0, ...layer) + 1) * (H + GAP_Y) + GAP_Y;
-  const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Model graph coloured by partition" });
-  const pos = (i: number) => ({ x: GAP_X + column[i] * (W + GAP_X), y: GAP_Y + layer[i] * (H + GAP_Y) });
-  const producer = new Map<number, number>();
-  ops.forEach((op, i) => op.outputs.forEach((t) => producer.set(t.index, i)));
-  const edges = svg("g", { class: "edges" });
-  ops.forEach((op, i) => {
-    for (const t of op.inputs) {
-      const p = t ? producer.get(t.index) : undefined;
-      if (p === undefined) continue;
-      const a0 = pos(p);
-      const b0 = pos(i);
-      edges.append(svg("path", { d: `M${a0.x + W / 2},${a0.y + H} C${a0.x + W / 2},${b0.y - GAP_Y / 2} ${b0.x + W / 2},${a0.y + H + GAP_Y / 2} ${b0.x + W / 2},${b0.y}` }));
+  byId("graph-search").addEventListener("input", search);
+  byId("graph-search").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      showNextMatch();
     }
   });
-  root.append(edges);
-  const fill = colours(a, ops.length);
-  ops.forEach((op, i) => {
-    const { x, y } = pos(i);
-    const g = svg("g", { class: "node", "data-index": i, transform: `translate(${x},${y})` });
-    const title = svg("title", {});
-    title.textContent = `${i} ${op.op} → ${op.outputs.map((t) => t.name).join(", ")}`;
-    const label = svg("text", { x: 8, y: 16 });
-    label.textContent = `${i} ${op.op}`;
-    g.append(title, svg("rect", { width: W, height: H, rx: 4, fill: fill[i] }), label);
-    root.append(g);
-  });
-  box.append(root);
+  byId("graph-zoom-in").addEventListener("click", () => state.view?.zoomBy(1.25));
+  byId("graph-zoom-out").addEventListener("click", () => state.view?.zoomBy(0.8));
+  byId("graph-fit").addEventListener("click", () => state.view?.fit());
 }

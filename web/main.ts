@@ -4,7 +4,7 @@ import { Analyser } from "./client.js";
 import { byId, clear, el } from "./dom.js";
 import { LEVELS, readTarget, renderDiagnosis, showDelegateControls, writeTarget, type Pick, type Target } from "./diagnose.js";
 import { curesByOp, fixOptions, renderFix } from "./fix.js";
-import { renderGraph } from "./graph.js";
+import { renderGraph, wireGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
 import type { FixReport, TargetReport, TensorRef } from "./report.js";
@@ -159,6 +159,7 @@ async function open(source: Source): Promise<void> {
 
 function wireInputs(): void {
   wireOpTable();
+  wireGraph();
   wireSegment();
   const drop = byId("drop");
   const file = byId<HTMLInputElement>("file");

@@ -89,6 +89,14 @@ export interface GpuOptions {
   precision_loss_allowed?: boolean;
 }
 
+/** The plan of a subgraph other than the primary one (control-flow bodies; docs/json.md). */
+export interface SubgraphPlan {
+  index: number;
+  name: string;
+  plan: PlanRow[];
+  refused: Refusal[];
+}
+
 /** What every delegate's analysis has (docs/json.md). */
 export interface PlanReport {
   delegate: DelegateId;
@@ -102,6 +110,8 @@ export interface PlanReport {
   tie?: { limit: number; size: number; partitions: number[][]; kept: number };
   plan: PlanRow[];
   refused: Refusal[];
+  /** Only for models with control flow: one per other (non-validation) subgraph. */
+  other_subgraphs?: SubgraphPlan[];
   failure?: { message: string; reason: string; op_index?: number };
   log: string[];
   assumptions: string[];

@@ -1,7 +1,7 @@
 //! Writes the small models the browser tests use to e2e/fixtures/ (run from the repository root:
 //! `cargo run --example make_fixtures`).
 
-use delegate_doctor::builder::{const_i32, tensor, ModelBuilder};
+use delegate_doctor::builder::{const_f32, const_i32, tensor, ModelBuilder, TensorSpec};
 use delegate_doctor::model::{BuiltinOperator, TensorType};
 use delegate_doctor::opts;
 
@@ -49,6 +49,111 @@ fn tied_partitions() -> Vec<u8> {
     b.finish()
 }
 
+/// The op count of `graph-700.tflite`.
+const BRANCHING_OPS: usize = 700;
+
+fn feature(name: &str, channels: i32) -> TensorSpec {
+    tensor(name, TensorType::FLOAT32, &[1, 8, 8, channels])
+}
+
+/// A 1×1 CONV_2D from `channels_in` to 4 channels with its own constant weights and bias.
+fn conv(b: &mut ModelBuilder, x: i32, channels_in: i32, name: &str) -> i32 {
+    let w = b.add(const_f32(&format!("{name}/weights"), &[4, 1, 1, channels_in], &vec![0.05; 4 * channels_in as usize]));
+    let bias = b.add(const_f32(&format!("{name}/bias"), &[4], &[0.0; 4]));
+    let y = b.add(feature(name, 4));
+    b.op(BuiltinOperator::CONV_2D, &[x, w, bias], &[y]).options(opts!(Conv2DOptions {
+        stride_w: 1,
+        stride_h: 1,
+        dilation_w_factor: 1,
+        dilation_h_factor: 1
+    }));
+    y
+}
+
+fn unary(b: &mut ModelBuilder, code: BuiltinOperator, x: i32, name: &str) -> i32 {
+    let y = b.add(feature(name, 4));
+    b.op(code, &[x], &[y]);
+    y
+}
+
+/// One inception-like block (8 ops): a conv, three branches (conv → RELU, conv → LOGISTIC or the
+/// custom op `Smooth` that no delegate takes, ADD with the block input), CONCATENATION, conv back
+/// to 4 channels.
+fn branching_block(b: &mut ModelBuilder, x: i32, k: usize) -> i32 {
+    let p = format!("block_{k}");
+    let a = conv(b, x, 4, &format!("{p}/stem"));
+    let c1 = conv(b, a, 4, &format!("{p}/branch_1/conv"));
+    let r1 = unary(b, BuiltinOperator::RELU, c1, &format!("{p}/branch_1/relu"));
+    let c2 = conv(b, a, 4, &format!("{p}/branch_2/conv"));
+    let r2 = if k % 6 == 5 {
+        let y = b.add(feature(&format!("{p}/branch_2/smooth"), 4));
+        b.custom_op("Smooth", &[c2], &[y]);
+        y
+    } else {
+        unary(b, BuiltinOperator::LOGISTIC, c2, &format!("{p}/branch_2/logistic"))
+    };
+    let r3 = b.add(feature(&format!("{p}/branch_3/residual"), 4));
+    b.op(BuiltinOperator::ADD, &[a, x], &[r3]).options(opts!(AddOptions {}));
+    let cat = b.add(feature(&format!("{p}/concat"), 12));
+    b.op(BuiltinOperator::CONCATENATION, &[r1, r2, r3], &[cat]).options(opts!(ConcatenationOptions { axis: 3 }));
+    conv(b, cat, 12, &format!("{p}/project"))
+}
+
+/// A 700-op branching float model for the graph view's tests and benchmark: inception-like blocks,
+/// a head (conv → LOGISTIC, a model output) after every tenth block, and a RELU tail to make the
+/// count exact. Every sixth block has a custom op, so the delegates split the model.
+fn branching_700() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let mut x = b.input(feature("image", 4));
+    let mut ops = 0;
+    let mut k = 0;
+    while ops + 8 + 2 <= BRANCHING_OPS - 2 {
+        x = branching_block(&mut b, x, k);
+        ops += 8;
+        k += 1;
+        if k % 10 == 0 {
+            let h = conv(&mut b, x, 4, &format!("head_{}/conv", k / 10));
+            let y = unary(&mut b, BuiltinOperator::LOGISTIC, h, &format!("head_{}/scores", k / 10));
+            b.output(y);
+            ops += 2;
+        }
+    }
+    for i in 0..BRANCHING_OPS - ops {
+        x = unary(&mut b, BuiltinOperator::RELU, x, &format!("tail/relu_{i}"));
+    }
+    b.output(x);
+    b.finish()
+}
+
+/// ADD → IF(flag, then: MUL → RELU, else: LOGISTIC) → ADD: a model with control-flow subgraphs for
+/// the graph view's subgraph selector; the then branch's tensor names are markup.
+fn control_flow() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let flag = b.input(tensor("flag", TensorType::BOOL, &[1]));
+    let x = b.input(feature("x", 4));
+    let a = b.add(feature("a", 4));
+    let picked = b.add(feature("picked", 4));
+    let y = b.add(feature("y", 4));
+    b.op(BuiltinOperator::ADD, &[x, x], &[a]).options(opts!(AddOptions {}));
+    b.op(BuiltinOperator::IF, &[flag, a], &[picked])
+        .options(opts!(IfOptions { then_subgraph_index: 1, else_subgraph_index: 2 }));
+    b.op(BuiltinOperator::ADD, &[picked, picked], &[y]).options(opts!(AddOptions {}));
+    b.output(y);
+    b.subgraph("then_branch");
+    let ti = b.input(feature("then_in", 4));
+    let m = b.add(feature("<i>then_mul</i>", 4));
+    let to = b.add(feature("then_out", 4));
+    b.op(BuiltinOperator::MUL, &[ti, ti], &[m]).options(opts!(MulOptions {}));
+    b.op(BuiltinOperator::RELU, &[m], &[to]);
+    b.output(to);
+    b.subgraph("else_branch");
+    let ei = b.input(feature("else_in", 4));
+    let eo = b.add(feature("else_out", 4));
+    b.op(BuiltinOperator::LOGISTIC, &[ei], &[eo]);
+    b.output(eo);
+    b.finish()
+}
+
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, path, mb] = args.as_slice() {
@@ -64,7 +169,10 @@ fn main() -> std::io::Result<()> {
     std::fs::write(dir.join("html-names.tflite"), html_names())?;
     std::fs::write(dir.join("unsupported-ops.tflite"), unsupported_ops())?;
     std::fs::write(dir.join("tied-partitions.tflite"), tied_partitions())?;
-    println!("wrote {}", dir.join("html-names.tflite").display());
-    println!("wrote {}", dir.join("unsupported-ops.tflite").display());
+    std::fs::write(dir.join("graph-700.tflite"), branching_700())?;
+    std::fs::write(dir.join("control-flow.tflite"), control_flow())?;
+    for name in ["html-names", "unsupported-ops", "tied-partitions", "graph-700", "control-flow"] {
+        println!("wrote {}", dir.join(format!("{name}.tflite")).display());
+    }
     Ok(())
 }
