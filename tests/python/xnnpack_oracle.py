@@ -1,0 +1,122 @@
+"""The real XNNPACK decision, read from ai-edge-litert 2.3.0 (method: shared/reference/delegates.md §2.4).
+
+`partitions(model)`: the default `Interpreter` (OpResolverType.AUTO) applies the XNNPACK delegate
+lazily with the wheel's default flags (QS8 and QU8) at the first `allocate_tensors()`. Its plan then
+holds one node of type DELEGATE per partition, appended after the model's N original nodes (the
+BUILTIN_WITHOUT_DEFAULT_DELEGATES interpreter lists those N). Each delegate node lists its
+partition's input and output tensors; the partition's nodes are found by walking producers back from
+its outputs until its inputs (or constants) are reached.
+
+`fully_accelerated(model, flags)`: `CompiledModel` on the CPU with `CpuOptions(xnnpack_flags=flags)`;
+LiteRT reports only whether every node went into XNNPACK.
+
+Each reading runs in a child process: a model that crashes the runtime must not take the test with it.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# tflite/delegates/xnnpack/xnnpack_delegate.h
+QS8 = 0x1
+QU8 = 0x2
+FORCE_FP16 = 0x4
+DYNAMIC_FULLY_CONNECTED = 0x8
+VARIABLE_OPERATORS = 0x10
+ENABLE_LATEST_OPERATORS = 0x40
+ENABLE_SUBGRAPH_RESHAPING = 0x80
+DISABLE_SUBGRAPH_RESHAPING = 0x400
+DISABLE_DYNAMICALLY_QUANTIZED_OPS = 0x800
+DEFAULT = QS8 | QU8
+
+_CHILD_TIMEOUT = 120
+
+
+def _nodes_of_partition(ops, inputs, outputs):
+    """The original nodes between a partition's input and output tensors (producers walked back)."""
+    producer = {t: op["index"] for op in ops for t in op["outputs"]}
+    stop = set(inputs)
+    nodes, todo = set(), [t for t in outputs]
+    while todo:
+        t = todo.pop()
+        if t in stop or t not in producer:
+            continue
+        n = producer[t]
+        if n in nodes:
+            continue
+        nodes.add(n)
+        todo.extend(i for i in next(o for o in ops if o["index"] == n)["inputs"] if i >= 0)
+    return sorted(nodes)
+
+
+def _interpreter_child(path):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    def details(interp):
+        return [{"index": d["index"], "op_name": d["op_name"],
+                 "inputs": [int(i) for i in d["inputs"]], "outputs": [int(o) for o in d["outputs"]]}
+                for d in interp._get_ops_details()]
+
+    plain = Interpreter(model_path=path, num_threads=1,
+                        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    original = details(plain)
+    result = {"nodes": len(original), "partitions": None, "error": None}
+    try:
+        interp = Interpreter(model_path=path, num_threads=1)
+        interp.allocate_tensors()
+    except Exception as e:  # the delegate (or allocation) failed: the test reads the message
+        result["error"] = str(e)
+        print(json.dumps(result))
+        return
+    after = details(interp)
+    n = len(original)
+    kernels = [d for d in after if d["index"] >= n]
+    result["kernel_names"] = sorted({d["op_name"] for d in kernels})
+    # Kernel k is node N + k, as in our plan rows (the listing is by node index, not run order).
+    result["partitions"] = [_nodes_of_partition(original, k["inputs"], k["outputs"]) for k in kernels]
+    print(json.dumps(result))
+
+
+def _compiled_child(path, flags):
+    from ai_edge_litert.compiled_model import CompiledModel
+    from ai_edge_litert.hardware_accelerator import HardwareAccelerator
+    from ai_edge_litert.options import CpuOptions, Options
+
+    try:
+        options = Options(hardware_accelerators=HardwareAccelerator.CPU,
+                          cpu_options=CpuOptions(num_threads=1, xnnpack_flags=flags))
+        compiled = CompiledModel.from_file(path, options=options)
+        print(json.dumps({"fully_accelerated": bool(compiled.is_fully_accelerated()), "error": None}))
+    except Exception as e:
+        print(json.dumps({"fully_accelerated": None, "error": str(e)}))
+
+
+def _run_child(*args):
+    p = subprocess.run([sys.executable, __file__, *map(str, args)], capture_output=True, text=True,
+                       timeout=_CHILD_TIMEOUT)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        return {"crashed": True, "returncode": p.returncode, "stderr": p.stderr[-2000:]}
+    return json.loads(lines[-1])
+
+
+def partitions(model):
+    """{"nodes": N, "partitions": [[node, …], …] in kernel order, "kernel_names", "error"} for the default interpreter.
+
+    "partitions" is None when `allocate_tensors()` failed (then "error" says why); "crashed" is set
+    when the child process died.
+    """
+    return _run_child("interpreter", Path(model))
+
+
+def fully_accelerated(model, flags):
+    """{"fully_accelerated": bool or None, "error"} for CompiledModel on the CPU with these XNNPACK flags."""
+    return _run_child("compiled", Path(model), int(flags))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "interpreter":
+        _interpreter_child(sys.argv[2])
+    else:
+        _compiled_child(sys.argv[2], int(sys.argv[3]))
