@@ -6,3 +6,4 @@
 
 pub mod gpu;
 pub mod nnapi;
+pub mod xnnpack;
