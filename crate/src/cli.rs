@@ -7,6 +7,7 @@ use lexopt::prelude::*;
 
 use crate::analyze;
 use crate::delegates::gpu::policy::{Backend, Flavor, GpuOptions};
+use crate::delegates::xnnpack::XnnpackOptions;
 use crate::fixes::{self, Cut, Delegate, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
@@ -46,6 +47,11 @@ GPU flags (--delegate gpu; LiteRT's accelerator has no options that change its d
   --gpu-experimental-enable-quant[=true|false]  quantized ops on the GPU (default true)
   --gpu-precision-loss-allowed[=true|false]     fp16 arithmetic; does not change which ops run
   --max-delegated-partitions N     partitions the GPU delegate keeps (default 1; <= 0 means 1)
+
+the plan that really runs (--delegate nnapi|gpu|litert-gpu|all):
+  --use-xnnpack=false              leave out TFLite's default XNNPACK delegate, which the interpreter
+                                   applies lazily after the delegate (default: applied, and shown as the
+                                   combined plan next to the delegate's own)
 
 exit codes: 0 done, 2 bad input or usage,
             3 with --require-full-delegation when some analysed level is not fully delegated
@@ -307,6 +313,8 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut target = Target::Nnapi;
     let mut levels: Option<Vec<u32>> = None;
     let mut limit_given = false;
+    let mut use_xnnpack = true;
+    let xo = XnnpackOptions::default();
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long(name) => {
@@ -315,6 +323,12 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
                     "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
                     "require-full-delegation" => require_full = true,
                     "delegate" => target = parse_target(&flag_value(&mut parser, "delegate")?)?,
+                    "use-xnnpack" => {
+                        use_xnnpack = match parser.optional_value() {
+                            Some(v) => parse_bool("use-xnnpack", &v.to_string_lossy())?,
+                            None => true,
+                        }
+                    }
                     other => {
                         limit_given |= other == "max-delegated-partitions";
                         if !gpu_flag(&mut parser, other, &mut g)? && !delegate_flag(&mut parser, other, &mut o, &mut levels)? {
@@ -343,6 +357,9 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     }
     if matches!(target, Target::LitertGpu | Target::All) {
         analyze::add_gpu(&mut report, &m, Flavor::LiteRt, &g);
+    }
+    if use_xnnpack {
+        analyze::add_combined(&mut report, &m, &xo);
     }
     let stdout = match format {
         Format::Text => analyze::render_text(&report),
