@@ -50,7 +50,7 @@ def _nodes_of_partition(ops, inputs, outputs):
     return sorted(nodes)
 
 
-def _interpreter_child(path):
+def _interpreter_reading(path):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     def details(interp):
@@ -67,18 +67,17 @@ def _interpreter_child(path):
         interp.allocate_tensors()
     except Exception as e:  # the delegate (or allocation) failed: the test reads the message
         result["error"] = str(e)
-        print(json.dumps(result))
-        return
+        return result
     after = details(interp)
     n = len(original)
     kernels = [d for d in after if d["index"] >= n]
     result["kernel_names"] = sorted({d["op_name"] for d in kernels})
     # Kernel k is node N + k, as in our plan rows (the listing is by node index, not run order).
     result["partitions"] = [_nodes_of_partition(original, k["inputs"], k["outputs"]) for k in kernels]
-    print(json.dumps(result))
+    return result
 
 
-def _compiled_child(path, flags):
+def _compiled_reading(path, flags):
     from ai_edge_litert.compiled_model import CompiledModel
     from ai_edge_litert.hardware_accelerator import HardwareAccelerator
     from ai_edge_litert.options import CpuOptions, Options
@@ -87,36 +86,57 @@ def _compiled_child(path, flags):
         options = Options(hardware_accelerators=HardwareAccelerator.CPU,
                           cpu_options=CpuOptions(num_threads=1, xnnpack_flags=flags))
         compiled = CompiledModel.from_file(path, options=options)
-        print(json.dumps({"fully_accelerated": bool(compiled.is_fully_accelerated()), "error": None}))
+        return {"fully_accelerated": bool(compiled.is_fully_accelerated()), "error": None}
     except Exception as e:
-        print(json.dumps({"fully_accelerated": None, "error": str(e)}))
+        return {"fully_accelerated": None, "error": str(e)}
 
 
-def _run_child(*args):
-    p = subprocess.run([sys.executable, __file__, *map(str, args)], capture_output=True, text=True,
-                       timeout=_CHILD_TIMEOUT)
-    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
-    if p.returncode != 0 or not lines:
-        return {"crashed": True, "returncode": p.returncode, "stderr": p.stderr[-2000:]}
-    return json.loads(lines[-1])
+def _child(jobs):
+    """Runs each job ([kind, path, flags]) and prints its result as one JSON line, as it goes."""
+    for kind, path, flags in jobs:
+        try:
+            r = _interpreter_reading(path) if kind == "interpreter" else _compiled_reading(path, flags)
+        except Exception as e:  # e.g. the model does not load at all
+            r = {"unreadable": str(e)}
+        print(json.dumps(r), flush=True)
+
+
+def _run(jobs):
+    """The results of `jobs`, in order, read in one child process; after a crash, the job that
+    crashed is marked so and the rest run in a new child."""
+    results = []
+    while len(results) < len(jobs):
+        rest = jobs[len(results):]
+        p = subprocess.run([sys.executable, __file__], input=json.dumps(rest), capture_output=True, text=True,
+                           timeout=_CHILD_TIMEOUT + 10 * len(rest))
+        done = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+        results.extend(done)
+        if len(results) < len(jobs):
+            results.append({"crashed": True, "returncode": p.returncode, "stderr": p.stderr[-2000:]})
+    return results
+
+
+def partitions_of(models):
+    """For each model, {"nodes": N, "partitions": [[node, …], …] in kernel order, "kernel_names",
+    "error"} from the default interpreter. "partitions" is None when `allocate_tensors()` failed
+    ("error" says why); "crashed" is set when the runtime died on it, "unreadable" when it does
+    not load the model."""
+    return _run([["interpreter", str(m), None] for m in models])
 
 
 def partitions(model):
-    """{"nodes": N, "partitions": [[node, …], …] in kernel order, "kernel_names", "error"} for the default interpreter.
+    return partitions_of([model])[0]
 
-    "partitions" is None when `allocate_tensors()` failed (then "error" says why); "crashed" is set
-    when the child process died.
-    """
-    return _run_child("interpreter", Path(model))
+
+def fully_accelerated_of(pairs):
+    """For each (model, flags): {"fully_accelerated": bool or None, "error"} from CompiledModel on
+    the CPU with these XNNPACK flags."""
+    return _run([["compiled", str(m), int(f)] for m, f in pairs])
 
 
 def fully_accelerated(model, flags):
-    """{"fully_accelerated": bool or None, "error"} for CompiledModel on the CPU with these XNNPACK flags."""
-    return _run_child("compiled", Path(model), int(flags))
+    return fully_accelerated_of([(model, flags)])[0]
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "interpreter":
-        _interpreter_child(sys.argv[2])
-    else:
-        _compiled_child(sys.argv[2], int(sys.argv[3]))
+    _child(json.loads(sys.stdin.read()))
