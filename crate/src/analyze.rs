@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use crate::combined::{self, Combined, FirstDelegate, RunsOn, XnnpackStep};
 use crate::cost;
-use crate::delegates::xnnpack::XnnpackOptions;
 use crate::inspect::{self, ModelSummary};
 use crate::model::Model;
 use crate::nnapi::delegate::{self, Analysis, Options, Outcome, TieAtLimit};
 use crate::delegates::gpu::policy::{self, Flavor, GpuAnalysis, GpuOptions};
+use crate::delegates::xnnpack::{self, XnnpackAnalysis, XnnpackOptions};
 use crate::plan::{Failure, PlanRow};
 
 pub const ANALYZE_FORMAT: &str = "delegate-doctor.analyze/1";
@@ -23,6 +23,8 @@ pub struct Report {
     pub model: ModelSummary,
     pub analyses: Vec<LevelReport>,
     pub gpu: Vec<GpuReport>,
+    /// The XNNPACK delegate applied on its own (`--delegate xnnpack`, and `all`).
+    pub xnnpack: Vec<XnnpackReport>,
     /// With more than one delegate: which target runs most of the model.
     pub comparison: Option<String>,
     /// The estimated cost of each op of the model (`cost::op_costs`), for the verdicts of the
@@ -64,18 +66,31 @@ pub struct CombinedVerdict {
     pub cpu_work_share: f64,
 }
 
+#[derive(Debug, Serialize)]
+pub struct XnnpackReport {
+    #[serde(flatten)]
+    pub analysis: XnnpackAnalysis,
+    pub verdict: Verdict,
+}
+
 #[derive(Serialize)]
 #[serde(untagged)]
 enum AnyReport<'r> {
     Nnapi(&'r LevelReport),
     Gpu(&'r GpuReport),
+    Xnnpack(&'r XnnpackReport),
 }
 
 impl Serialize for Report {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let all: Vec<AnyReport<'_>> =
-            self.analyses.iter().map(AnyReport::Nnapi).chain(self.gpu.iter().map(AnyReport::Gpu)).collect();
+            self.analyses
+            .iter()
+            .map(AnyReport::Nnapi)
+            .chain(self.gpu.iter().map(AnyReport::Gpu))
+            .chain(self.xnnpack.iter().map(AnyReport::Xnnpack))
+            .collect();
         let mut st = s.serialize_struct("Report", 4)?;
         st.serialize_field("format", &self.format)?;
         st.serialize_field("model", &self.model)?;
@@ -120,7 +135,7 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
             LevelReport { analysis, verdict, combined: None }
         })
         .collect();
-    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), comparison: None, work }
+    Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), xnnpack: Vec::new(), comparison: None, work }
 }
 
 /// The verdict of one GPU delegate's analysis (`work`: the op costs of the model analysed).
@@ -231,6 +246,32 @@ pub fn combined_verdict(c: &Combined, accelerator: &str, work: &[f64]) -> Combin
         xnnpack_work_share: xnn_share,
         cpu_work_share: cpu_share,
     }
+}
+
+/// The verdict of the XNNPACK analysis (`work`: the op costs of the model analysed).
+pub fn xnnpack_verdict(analysis: &XnnpackAnalysis, work: &[f64]) -> Verdict {
+    verdict_of(
+        &VerdictInput {
+            delegate: "XNNPACK",
+            device: "XNNPACK",
+            outcome: analysis.outcome,
+            plan: &analysis.plan,
+            failure: analysis.failure.as_ref(),
+            total_nodes: analysis.total_nodes,
+            delegated_nodes: analysis.delegated_nodes,
+            delegate_kernels: analysis.delegate_kernels,
+            tie: None,
+        },
+        work,
+    )
+}
+
+/// Adds the XNNPACK delegate's analysis of `model` (applied on its own). It is a CPU delegate,
+/// so it takes no part in the accelerator comparison.
+pub fn add_xnnpack(r: &mut Report, model: &Model<'_>, o: &XnnpackOptions) {
+    let analysis = xnnpack::analyze(model, o);
+    let verdict = xnnpack_verdict(&analysis, &r.work);
+    r.xnnpack.push(XnnpackReport { analysis, verdict });
 }
 
 /// "Runs most of the model: …": the target leaving the least estimated work on the CPU (ties: the
@@ -435,13 +476,19 @@ fn level_name(level: Option<i64>) -> String {
 
 /// Text: a table over levels, or the full listing when one level was asked for.
 pub fn render_text(r: &Report) -> String {
-    let mut out = match (r.analyses.as_slice(), r.gpu.as_slice()) {
-        ([one], []) => render_level(one),
-        ([], [one]) => render_gpu(one),
-        (many, []) => render_summary(many) + &render_combined_summary(r),
-        (many, gpu) => {
+    let mut out = match (r.analyses.as_slice(), r.gpu.as_slice(), r.xnnpack.as_slice()) {
+        ([one], [], []) => render_level(one),
+        ([], [one], []) => render_gpu(one),
+        ([], [], [one]) => render_xnnpack(one),
+        (many, [], []) => render_summary(many) + &render_combined_summary(r),
+        (many, gpu, xnn) => {
             let mut out = if many.is_empty() { String::new() } else { render_summary(many) + "\n" };
-            out += &render_gpu_summary(gpu);
+            if !gpu.is_empty() {
+                out += &render_gpu_summary(gpu);
+            }
+            if !xnn.is_empty() {
+                out += &render_xnnpack_summary(xnn);
+            }
             out += &render_combined_summary(r);
             out
         }
@@ -479,6 +526,59 @@ fn render_gpu_summary(list: &[GpuReport]) -> String {
         );
     }
     out += "\nAdd --delegate gpu or --delegate litert-gpu for its listing and reasons.\n";
+    out
+}
+
+pub fn xnnpack_title(a: &XnnpackAnalysis) -> String {
+    let names = a.options.flags.names();
+    let flags = if names.is_empty() { "none".to_string() } else { names.join(",").to_ascii_lowercase() };
+    format!("XNNPACK delegate (--xnnpack-flags {flags}; every partition kept)")
+}
+
+fn render_xnnpack_summary(list: &[XnnpackReport]) -> String {
+    let mut out = String::from("\n  target      outcome  delegated  kernels  partitions  verdict\n");
+    for x in list {
+        let a = &x.analysis;
+        out += &format!(
+            "  {:<10}  {:<7}  {:>9}  {:>7}  {:>10}  {}\n",
+            a.delegate,
+            outcome_word(a.outcome),
+            format!("{}/{}", a.delegated_nodes, a.total_nodes),
+            a.delegate_kernels,
+            a.partitions,
+            x.verdict.summary
+        );
+    }
+    out += "\nAdd --delegate xnnpack for its listing and reasons.\n";
+    out
+}
+
+fn render_xnnpack(x: &XnnpackReport) -> String {
+    let a = &x.analysis;
+    let mut out = format!("{}\n", xnnpack_title(a));
+    for line in &a.log {
+        out += &format!("  log: {line}\n");
+    }
+    if let Some(f) = &a.failure {
+        out += &format!("\n{}\n  {}\n", f.message, f.reason);
+    }
+    if !a.plan.is_empty() {
+        out += &run_order_rows(&a.plan);
+    }
+    if !a.refused.is_empty() {
+        out += &format!(
+            "\nOps refused by XNNPACK ({}); the reasons are the delegate source's messages (XNNPACK prints none of them):\n",
+            a.refused.len()
+        );
+        for r in &a.refused {
+            out += &format!("  {:>4}  {} v{}\n", r.index, r.op, r.version);
+            for reason in &r.reasons {
+                out += &format!("          - {reason}\n");
+            }
+        }
+    }
+    out += &format!("\nVerdict: {}\n", x.verdict.summary);
+    out += &a.assumptions.iter().map(|s| format!("Assumed: {s}.\n")).collect::<String>();
     out
 }
 

@@ -7,7 +7,7 @@ use lexopt::prelude::*;
 
 use crate::analyze;
 use crate::delegates::gpu::policy::{Backend, Flavor, GpuOptions};
-use crate::delegates::xnnpack::XnnpackOptions;
+use crate::delegates::xnnpack::{XnnpackFlags, XnnpackOptions};
 use crate::fixes::{self, Cut, Delegate, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
 use crate::{inspect, model};
@@ -17,10 +17,10 @@ usage: delegate-doctor <command> [options]
 
 commands:
   inspect MODEL [--format text|json]     the model summary and its operators
-  analyze MODEL [--delegate nnapi|gpu|litert-gpu|all] [flags] [--format text|json] [--require-full-delegation]
+  analyze MODEL [--delegate nnapi|gpu|litert-gpu|xnnpack|all] [flags] [--format text|json] [--require-full-delegation]
                                          how a delegate splits the model (default: NNAPI;
-                                         all: NNAPI at every level, both GPU delegates, and
-                                         which target runs most of the model)
+                                         all: NNAPI at every level, both GPU delegates, XNNPACK,
+                                         and which accelerator runs most of the model)
   fix MODEL -o OUT [--delegate nnapi|gpu|litert-gpu] [flags] [--only IDS] [--skip IDS] [--cut tail|head]
                  [--pool-form auto|mean|separable] [--format text|json] [--require-full-delegation]
                                          rewrite the model so the delegate accepts more of it
@@ -47,6 +47,14 @@ GPU flags (--delegate gpu; LiteRT's accelerator has no options that change its d
   --gpu-experimental-enable-quant[=true|false]  quantized ops on the GPU (default true)
   --gpu-precision-loss-allowed[=true|false]     fp16 arithmetic; does not change which ops run
   --max-delegated-partitions N     partitions the GPU delegate keeps (default 1; <= 0 means 1)
+
+XNNPACK flags (--delegate xnnpack, applied on its own; every partition is kept):
+  --xnnpack-flags LIST             the delegate's TFLITE_XNNPACK_DELEGATE_FLAG_* names, comma-separated,
+                                   any case: qs8, qu8, force_fp16, dynamic_fully_connected,
+                                   enable_latest_operators, disable_subgraph_reshaping,
+                                   disable_dynamically_quantized_ops, ... (the whole set; none;
+                                   default = TFLite's default build: qs8,qu8)
+  --xnnpack_force_fp16[=true|false]  benchmark_model's flag: adds force_fp16
 
 the plan that really runs (--delegate nnapi|gpu|litert-gpu|all):
   --use-xnnpack=false              leave out TFLite's default XNNPACK delegate, which the interpreter
@@ -268,6 +276,7 @@ pub enum Target {
     Nnapi,
     Gpu,
     LitertGpu,
+    Xnnpack,
     All,
 }
 
@@ -276,8 +285,9 @@ fn parse_target(v: &str) -> Result<Target, String> {
         "nnapi" => Ok(Target::Nnapi),
         "gpu" => Ok(Target::Gpu),
         "litert-gpu" => Ok(Target::LitertGpu),
+        "xnnpack" => Ok(Target::Xnnpack),
         "all" => Ok(Target::All),
-        other => Err(format!("--delegate takes nnapi, gpu, litert-gpu or all, not {other:?}")),
+        other => Err(format!("--delegate takes nnapi, gpu, litert-gpu, xnnpack or all, not {other:?}")),
     }
 }
 
@@ -304,6 +314,27 @@ fn gpu_flag(parser: &mut lexopt::Parser, name: &str, g: &mut GpuOptions) -> Resu
     Ok(true)
 }
 
+/// XNNPACK delegate flags: `--xnnpack-flags LIST` (the delegate's flag names) and
+/// benchmark_model's `--xnnpack_force_fp16` (`name` has `_` turned into `-`); returns false when
+/// `name` is not one of them.
+fn xnnpack_flag(parser: &mut lexopt::Parser, name: &str, x: &mut XnnpackOptions) -> Result<bool, String> {
+    match name {
+        "xnnpack-flags" => {
+            let force_fp16 = x.flags.force_fp16;
+            x.flags = XnnpackFlags::parse(&flag_value(parser, name)?)?;
+            x.flags.force_fp16 |= force_fp16;
+        }
+        "xnnpack-force-fp16" => {
+            x.flags.force_fp16 = match parser.optional_value() {
+                Some(v) => parse_bool(name, &v.to_string_lossy())?,
+                None => true,
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
 fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut path: Option<PathBuf> = None;
     let mut format = Format::Text;
@@ -311,10 +342,10 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut o = Options::default();
     let mut g = GpuOptions::default();
     let mut target = Target::Nnapi;
+    let mut x = XnnpackOptions::default();
     let mut levels: Option<Vec<u32>> = None;
     let mut limit_given = false;
     let mut use_xnnpack = true;
-    let xo = XnnpackOptions::default();
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long(name) => {
@@ -331,7 +362,10 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
                     }
                     other => {
                         limit_given |= other == "max-delegated-partitions";
-                        if !gpu_flag(&mut parser, other, &mut g)? && !delegate_flag(&mut parser, other, &mut o, &mut levels)? {
+                        if !gpu_flag(&mut parser, other, &mut g)?
+                            && !xnnpack_flag(&mut parser, other, &mut x)?
+                            && !delegate_flag(&mut parser, other, &mut o, &mut levels)?
+                        {
                             return Err(format!("unknown flag --{other}\n{USAGE}"));
                         }
                     }
@@ -349,7 +383,7 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let m = model::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let levels = match target {
         Target::Nnapi | Target::All => levels.unwrap_or_else(|| analyze::ALL_LEVELS.to_vec()),
-        Target::Gpu | Target::LitertGpu => Vec::new(),
+        Target::Gpu | Target::LitertGpu | Target::Xnnpack => Vec::new(),
     };
     let mut report = analyze::report(&m, &o, &levels);
     if matches!(target, Target::Gpu | Target::All) {
@@ -358,15 +392,19 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     if matches!(target, Target::LitertGpu | Target::All) {
         analyze::add_gpu(&mut report, &m, Flavor::LiteRt, &g);
     }
+    if matches!(target, Target::Xnnpack | Target::All) {
+        analyze::add_xnnpack(&mut report, &m, &x);
+    }
     if use_xnnpack {
-        analyze::add_combined(&mut report, &m, &xo);
+        analyze::add_combined(&mut report, &m, &x);
     }
     let stdout = match format {
         Format::Text => analyze::render_text(&report),
         Format::Json => to_json(&report)?,
     };
     let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full)
-        && report.gpu.iter().all(|a| a.analysis.outcome == Outcome::Full);
+        && report.gpu.iter().all(|a| a.analysis.outcome == Outcome::Full)
+        && report.xnnpack.iter().all(|a| a.analysis.outcome == Outcome::Full);
     Ok(Output { stdout, code: if require_full && !all_full { 3 } else { 0 } })
 }
 

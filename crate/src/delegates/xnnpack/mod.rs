@@ -11,6 +11,7 @@
 //! Sources: google-ai-edge/LiteRT at f67457790c9c; digest in `shared/reference/delegates.md` §2.
 //! The code is our own; the messages are the delegate's.
 
+mod checks;
 mod create;
 pub mod flags;
 pub mod policy;

@@ -12,6 +12,7 @@
 //!   `DISABLE_SUBGRAPH_RESHAPING` is set (`Delegate` constructor), so by default the interpreter
 //!   does not prepare the graph before delegating.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -36,6 +37,8 @@ pub struct Selection {
     pub refused: Vec<Refusal>,
     /// Why creating the delegate kernels fails, if it does (the whole application then fails).
     pub failure: Option<Failure>,
+    /// What the visits really log (only the MediaPipe custom ops log while detecting).
+    pub log: Vec<String>,
 }
 
 /// The XNNPACK delegate's analysis of a model, in the shape of the GPU analysis (docs/json.md).
@@ -118,6 +121,8 @@ pub fn select(model: &Model<'_>, si: usize, taken: &[bool], o: &XnnpackOptions) 
     let mut unpack = vec![false; n];
     let mut chosen = Vec::new();
     let mut refused = Vec::new();
+    let log = RefCell::new(Vec::new());
+    let resources = RefCell::new(rules::Resources::default());
     for i in 0..n {
         let op = &sg.operators[i];
         if !is_taken(i) {
@@ -128,7 +133,7 @@ pub fn select(model: &Model<'_>, si: usize, taken: &[bool], o: &XnnpackOptions) 
                 quasi_static.insert(op.outputs[0]);
                 continue;
             }
-            let ctx = Ctx { model, sg, si, flags: &o.flags, quasi_static: &quasi_static };
+            let ctx = Ctx { model, sg, si, flags: &o.flags, quasi_static: &quasi_static, log: &log, resources: &resources };
             match rules::visit_node(&ctx, i) {
                 Ok(()) => {
                     chosen.push(i);
@@ -145,10 +150,15 @@ pub fn select(model: &Model<'_>, si: usize, taken: &[bool], o: &XnnpackOptions) 
             }
         }
     }
+    // Variables read or assigned by taken nodes bring their VAR_HANDLE (7420-7427).
+    let handles = resources.borrow().delegated_var_handles();
+    refused.retain(|r| !handles.contains(&r.index));
+    chosen.extend(handles);
     chosen.extend((0..n).filter(|&i| unpack[i]));
     chosen.sort_unstable();
+    chosen.dedup();
     let failure = super::create::failure(model, si, &chosen, o);
-    Selection { nodes: chosen, refused, failure }
+    Selection { nodes: chosen, refused, failure, log: log.into_inner() }
 }
 
 /// The plan of one subgraph.
