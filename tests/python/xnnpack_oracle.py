@@ -34,20 +34,34 @@ _CHILD_TIMEOUT = 120
 
 
 def _nodes_of_partition(ops, inputs, outputs):
-    """The original nodes between a partition's input and output tensors (producers walked back)."""
+    """The original nodes between a partition's input and output tensors: producers walked back
+    from its outputs, stopping at its inputs. A node without outputs (ASSIGN_VARIABLE) is reached
+    from the other side: a kernel input that no node found so far reads is read by a node of the
+    partition, so its readers are added and walked back from too."""
     producer = {t: op["index"] for op in ops for t in op["outputs"]}
+    by_index = {op["index"]: op for op in ops}
     stop = set(inputs)
-    nodes, todo = set(), [t for t in outputs]
-    while todo:
-        t = todo.pop()
-        if t in stop or t not in producer:
-            continue
-        n = producer[t]
-        if n in nodes:
-            continue
-        nodes.add(n)
-        todo.extend(i for i in next(o for o in ops if o["index"] == n)["inputs"] if i >= 0)
-    return sorted(nodes)
+    nodes = set()
+
+    def walk(tensors):
+        todo = list(tensors)
+        while todo:
+            t = todo.pop()
+            if t in stop or t not in producer or producer[t] in nodes:
+                continue
+            nodes.add(producer[t])
+            todo.extend(i for i in by_index[producer[t]]["inputs"] if i >= 0)
+
+    walk(outputs)
+    while True:
+        read = {t for n in nodes for t in by_index[n]["inputs"]}
+        readers = [op["index"] for op in ops if op["index"] not in nodes
+                   and any(t in stop and t not in read for t in op["inputs"])]
+        if not readers:
+            return sorted(nodes)
+        for r in readers:
+            nodes.add(r)
+            walk(i for i in by_index[r]["inputs"] if i >= 0)
 
 
 def _interpreter_reading(path):
@@ -61,7 +75,11 @@ def _interpreter_reading(path):
     plain = Interpreter(model_path=path, num_threads=1,
                         experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     original = details(plain)
-    result = {"nodes": len(original), "partitions": None, "error": None}
+    result = {"nodes": len(original), "partitions": None, "error": None, "builtin_error": None}
+    try:  # a model the builtin kernels cannot prepare fails with or without XNNPACK
+        plain.allocate_tensors()
+    except Exception as e:
+        result["builtin_error"] = str(e)
     try:
         interp = Interpreter(model_path=path, num_threads=1)
         interp.allocate_tensors()
@@ -118,8 +136,9 @@ def _run(jobs):
 
 def partitions_of(models):
     """For each model, {"nodes": N, "partitions": [[node, …], …] in kernel order, "kernel_names",
-    "error"} from the default interpreter. "partitions" is None when `allocate_tensors()` failed
-    ("error" says why); "crashed" is set when the runtime died on it, "unreadable" when it does
+    "error", "builtin_error"} from the default interpreter. "partitions" is None when
+    `allocate_tensors()` failed ("error" says why; "builtin_error" is set when it fails without
+    XNNPACK too); "crashed" is set when the runtime died on it, "unreadable" when it does
     not load the model."""
     return _run([["interpreter", str(m), None] for m in models])
 
