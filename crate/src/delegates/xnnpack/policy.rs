@@ -157,7 +157,8 @@ pub fn select(model: &Model<'_>, si: usize, taken: &[bool], o: &XnnpackOptions) 
     chosen.extend((0..n).filter(|&i| unpack[i]));
     chosen.sort_unstable();
     chosen.dedup();
-    let failure = super::create::failure(model, si, &chosen, o);
+    let unpacked: Vec<usize> = (0..n).filter(|&i| unpack[i]).collect();
+    let failure = super::create::failure(model, si, &chosen, &unpacked, o);
     Selection { nodes: chosen, refused, failure, log: log.into_inner() }
 }
 
