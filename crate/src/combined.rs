@@ -259,54 +259,90 @@ fn xnnpack_step(model: &Model<'_>, si: usize, rows: &[PlanRow], first: &FirstDel
 /// delegate's plan, a kernel with its partition's input and output tensors.
 fn contracted_graph(sg: &Subgraph, rows: &[PlanRow], reads_fp16_directly: bool) -> Graph {
     let remap = if reads_fp16_directly { crate::delegates::gpu::fp16_dequant_remap(sg) } else { Default::default() };
-    let full = plan::graph_of(sg, &[], &Default::default());
-    let readers = readers_of(&full);
+    let tensors = TensorRows::new(sg, rows, &remap);
     let nodes = rows
         .iter()
-        .map(|r| match &r.nodes {
-            None => full.nodes[r.index].clone(),
-            Some(inside) => kernel_node(sg, &full, &readers, inside, &remap),
+        .enumerate()
+        .map(|(pos, r)| match &r.nodes {
+            None => cpu_node(sg, r.index),
+            Some(inside) => kernel_node(sg, &tensors, pos, inside, &remap),
         })
         .collect();
-    Graph { nodes, tensor_count: full.tensor_count, outputs: full.outputs }
+    Graph { nodes, tensor_count: sg.tensors.len(), outputs: sg.outputs.clone() }
 }
 
-/// Every tensor's reading nodes.
-fn readers_of(g: &Graph) -> Vec<Vec<usize>> {
-    let mut readers = vec![Vec::new(); g.tensor_count];
-    for (i, node) in g.nodes.iter().enumerate() {
-        for &t in &node.inputs {
-            if let Some(r) = usize::try_from(t).ok().and_then(|t| readers.get_mut(t)) {
-                r.push(i);
+/// A builtin op as the partitioner sees it (as `plan::graph_of` makes it).
+fn cpu_node(sg: &Subgraph, i: usize) -> partition::Node {
+    let op = &sg.operators[i];
+    let side_effect = matches!(op.code, crate::model::BuiltinOperator::IF | crate::model::BuiltinOperator::WHILE | crate::model::BuiltinOperator::CALL_ONCE)
+        || op.inputs.iter().chain(op.outputs.iter()).any(|&t| is_resource(sg, t));
+    partition::Node { inputs: op.inputs.clone(), outputs: op.outputs.clone(), side_effect }
+}
+
+fn is_resource(sg: &Subgraph, t: i32) -> bool {
+    sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE)
+}
+
+/// Which row makes each tensor, and whether a row other than its maker reads it (one pass over
+/// the ops each, so that a plan of thousands of ops costs no more than reading it).
+struct TensorRows {
+    maker: Vec<Option<usize>>,
+    read_elsewhere: Vec<bool>,
+    subgraph_output: Vec<bool>,
+}
+
+impl TensorRows {
+    fn new(sg: &Subgraph, rows: &[PlanRow], remap: &std::collections::HashMap<i32, i32>) -> Self {
+        let n = sg.tensors.len();
+        let mut row_of = vec![usize::MAX; sg.operators.len()];
+        for (pos, r) in rows.iter().enumerate() {
+            for &i in r.nodes.as_deref().unwrap_or(std::slice::from_ref(&r.index)) {
+                if let Some(slot) = row_of.get_mut(i) {
+                    *slot = pos;
+                }
             }
         }
+        let slot = |t: i32| usize::try_from(t).ok().filter(|&t| t < n);
+        let mut maker = vec![None; n];
+        for (i, op) in sg.operators.iter().enumerate() {
+            for t in op.outputs.iter().filter_map(|&t| slot(t)) {
+                maker[t] = Some(row_of[i]);
+            }
+        }
+        let mut read_elsewhere = vec![false; n];
+        for (i, op) in sg.operators.iter().enumerate() {
+            let in_kernel = rows.get(row_of[i]).is_some_and(PlanRow::is_delegate);
+            for &t in &op.inputs {
+                // A kernel's ops read the remapped tensor (the fp16 constant), not the DEQUANTIZE output.
+                let t = if in_kernel { *remap.get(&t).unwrap_or(&t) } else { t };
+                if let Some(t) = slot(t) {
+                    read_elsewhere[t] |= maker[t].is_some_and(|m| m != row_of[i]);
+                }
+            }
+        }
+        let mut subgraph_output = vec![false; n];
+        for t in sg.outputs.iter().filter_map(|&t| slot(t)) {
+            subgraph_output[t] = true;
+        }
+        TensorRows { maker, read_elsewhere, subgraph_output }
     }
-    readers
 }
 
-/// A delegate kernel as a node: its partition's inputs (tensors read from outside it, constants
-/// too) and outputs (tensors read outside it, and subgraph outputs made in it), sorted, as
-/// `PartitionGraphIntoIndependentNodeSubsets` computes them for the subset it replaced.
-fn kernel_node(sg: &Subgraph, full: &Graph, readers: &[Vec<usize>], inside: &[usize], remap: &std::collections::HashMap<i32, i32>) -> partition::Node {
-    let mine = node_mask(full.nodes.len(), inside);
-    let made: std::collections::HashSet<i32> = inside.iter().flat_map(|&i| full.nodes[i].outputs.iter().copied()).collect();
-    let mut inputs: Vec<i32> = inside
-        .iter()
-        .flat_map(|&i| full.nodes[i].inputs.iter().map(|t| *remap.get(t).unwrap_or(t)))
-        .filter(|&t| t >= 0 && !made.contains(&t))
-        .collect();
+/// A delegate kernel (row `pos`) as a node: its partition's inputs (tensors read from outside it,
+/// constants too) and outputs (tensors read outside it, and subgraph outputs made in it), sorted,
+/// as `PartitionGraphIntoIndependentNodeSubsets` computes them for the subset it replaced.
+fn kernel_node(sg: &Subgraph, tensors: &TensorRows, pos: usize, inside: &[usize], remap: &std::collections::HashMap<i32, i32>) -> partition::Node {
+    let made_here = |t: i32| usize::try_from(t).ok().and_then(|t| tensors.maker.get(t)).is_some_and(|m| *m == Some(pos));
+    let ops = || inside.iter().filter_map(|&i| sg.operators.get(i));
+    let mut inputs: Vec<i32> =
+        ops().flat_map(|op| op.inputs.iter().map(|t| *remap.get(t).unwrap_or(t))).filter(|&t| t >= 0 && !made_here(t)).collect();
     inputs.sort_unstable();
     inputs.dedup();
-    let mut outputs: Vec<i32> = made
-        .iter()
-        .copied()
-        .filter(|&t| {
-            let read_outside = usize::try_from(t).ok().and_then(|t| readers.get(t)).is_some_and(|r| r.iter().any(|&j| !mine[j]));
-            read_outside || full.outputs.contains(&t)
-        })
-        .collect();
+    let exported = |t: i32| usize::try_from(t).ok().is_some_and(|t| tensors.read_elsewhere.get(t) == Some(&true) || tensors.subgraph_output.get(t) == Some(&true));
+    let mut outputs: Vec<i32> = ops().flat_map(|op| op.outputs.iter().copied()).filter(|&t| exported(t)).collect();
     outputs.sort_unstable();
-    let side_effect = inputs.iter().chain(outputs.iter()).any(|&t| sg.tensor(t).is_some_and(|t| t.dtype == TensorType::RESOURCE));
+    outputs.dedup();
+    let side_effect = inputs.iter().chain(outputs.iter()).any(|&t| is_resource(sg, t));
     partition::Node { inputs, outputs, side_effect }
 }
 
