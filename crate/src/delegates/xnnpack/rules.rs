@@ -294,7 +294,10 @@ fn quantize(n: &N, input: &Tensor, ii: i32, output: &Tensor, oi: i32) -> Visit {
         Dt::Fp32 | Dt::Fp16 => true,
         Dt::Qint8 | Dt::Quint8 if din == dout => {
             let ratio = scale_or(input, f32::NAN) / scale_or(output, f32::NAN);
-            if ratio < 1.0 / 256.0 || ratio > 128.0 {
+            // Not `!range.contains`: a NaN ratio (no scales) passes, as in the source.
+            #[allow(clippy::manual_range_contains)]
+            let out_of_range = ratio < 1.0 / 256.0 || ratio > 128.0;
+            if out_of_range {
                 return Err(format!("unsupported input-to-output scale in QUANTIZE node #{}", n.i));
             }
             true
