@@ -130,8 +130,8 @@ fn int8_dequantize_conv() -> Vec<u8> {
 
 /// A 4×8 fp32 weight stored sparse (CSR: dense rows, sparse columns) → DENSIFY → FULLY_CONNECTED.
 fn sparse_densify() -> Vec<u8> {
-    let rows = 4;
-    let cols = 8;
+    let rows: usize = 4;
+    let cols: usize = 8;
     // Two non-zeros per row, at columns (r, r + 4).
     let values: Vec<f32> = (0..rows * 2).map(|i| 0.25 * (i as f32 + 1.0)).collect();
     let segments: Vec<i32> = (0..=rows).map(|r| (2 * r) as i32).collect();
