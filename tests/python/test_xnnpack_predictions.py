@@ -13,7 +13,10 @@ XNNPACK fixtures (make_xnnpack_fixtures):
   interpreter reverts to the builtin kernels (an NNAPI delegate was applied first, so the graph was
   prepared, and the failure is undone instead of failing AllocateTensors);
 * for other flag sets, `CompiledModel(CpuOptions(xnnpack_flags=…)).is_fully_accelerated()` equals
-  our outcome "full" with `--xnnpack-flags`.
+  our outcome "full" with `--xnnpack-flags`;
+* after a real accelerator: LiteRT's GPU accelerator (on lavapipe) with the CPU accelerator
+  (XNNPACK) after it, `CompiledModel(GPU | CPU).is_fully_accelerated()` equals "our combined plan
+  after litert-gpu leaves no op on a builtin kernel" (shared models and the XNNPACK fixtures).
 
 Every mismatch is also written to /tmp/xnn_mismatches.txt (one line each), for the rules' author.
 """
@@ -24,6 +27,7 @@ import unittest
 from pathlib import Path
 
 import dd_support as dd
+import litert_gpu
 import xnnpack_oracle as oracle
 
 MISMATCHES = Path("/tmp/xnn_mismatches.txt")
@@ -148,6 +152,30 @@ class XnnpackPredictions(unittest.TestCase):
                     found.append(line)
                     self.mismatch("flags", line)
         self.assertGreater(compared, 80)
+        self.assertEqual(found, [])
+
+    def test_litert_gpu_then_xnnpack_is_fully_accelerated_as_our_combined_plan(self):
+        why = litert_gpu.lavapipe_missing()
+        if why:
+            self.skipTest(why)
+        models = sorted((dd.SHARED / "models").glob("*/*.tflite")) + self.xnn_fixtures
+        found = []
+        for model in models:
+            with self.subTest(model=model.name):
+                real = litert_gpu.oracle(model, nodes=False)
+                a = dd.cli("analyze", model, "--delegate", "litert-gpu")["analyses"][0]
+                c = a["combined"]
+                if real["fully_accelerated"] is None:
+                    # The compile failed: the GPU accelerator failed, or XNNPACK did after it.
+                    ok = (a["outcome"] == "fails" and c["xnnpack"] == "skipped") or c["xnnpack"] in ("reverted", "fails")
+                else:
+                    everything_in_kernels = c["xnnpack"] in ("applied", "skipped") and c["plan"] and c["cpu_nodes"] == 0
+                    ok = bool(everything_in_kernels) == real["fully_accelerated"]
+                line = (f"{model.name}: GPU|CPU fully accelerated {real['fully_accelerated']}; ours: XNNPACK {c['xnnpack']}, "
+                        f"{c['accelerator_nodes']} GPU + {c['xnnpack_nodes']} XNNPACK + {c['cpu_nodes']} CPU ops")
+                if not ok:
+                    found.append(line)
+                    self.mismatch("litert-gpu+xnnpack", line)
         self.assertEqual(found, [])
 
     def test_rank7_fully_connected_fails_when_created(self):
