@@ -221,6 +221,7 @@ pub fn combined_verdict(c: &Combined, accelerator: &str, work: &[f64]) -> Combin
         _ => {
             let xnnpack = match c.xnnpack {
                 XnnpackStep::Skipped => "XNNPACK is not applied".to_string(),
+                _ if xnn == 0 && c.total_nodes - acc == 1 => "XNNPACK does not take the op left".to_string(),
                 _ if xnn == 0 => format!("XNNPACK takes none of the {} ops left", c.total_nodes - acc),
                 _ => format!("XNNPACK {xnn} in {} kernel{}", c.xnnpack_kernels, plural(c.xnnpack_kernels)),
             };
@@ -728,7 +729,7 @@ fn render_combined_summary(r: &Report) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut out = format!("\n{COMBINED_TITLE}\n\n  target      xnnpack   accel  xnnpack  cpu  verdict\n");
+    let mut out = format!("\n{COMBINED_TITLE}\n\n  target      step      accel  xnnpack  cpu  verdict\n");
     for (name, c) in rows {
         let v = &c.verdict;
         out += &format!(
