@@ -28,7 +28,9 @@
 //!   execution plan — every delegate undone, the first one too (`RemoveAllDelegates`) — and the
 //!   interpreter continues on its builtin kernels ("… all previously applied delegates are
 //!   reverted."). After NNAPI with dynamic dimensions nothing is prepared then, and the failure
-//!   comes from `AllocateTensors` itself: the run fails.
+//!   comes from `AllocateTensors` itself: the run fails — unless XNNPACK has
+//!   `DISABLE_SUBGRAPH_RESHAPING` (no dynamic tensors), whose application prepares the graph first:
+//!   a dynamic-sized tensor then gives kTfLiteApplicationError, which the interpreter ignores.
 
 use serde::Serialize;
 
@@ -48,6 +50,8 @@ pub const RESTORED_LOG: &str = "Restored original execution plan after delegate 
 /// The interpreter's line after that (interpreter.cc, INFO).
 pub const REVERTED_LOG: &str =
     "Error in applying the default TensorFlow Lite delegate indexed at 0, and all previously applied delegates are reverted.";
+/// The interpreter's line when the lazy delegate returns kTfLiteApplicationError (interpreter.cc, INFO).
+pub const APPLICATION_ERROR_LOG: &str = "Failed to apply the default TensorFlow Lite delegate indexed at 0 because of incompatibility between runtime and delegate. Ignoring the error, and continuing anyway.";
 /// benchmark_model's line when `AllocateTensors` fails.
 pub const ALLOCATE_FAILED: &str = "Failed to allocate tensors!";
 
@@ -164,6 +168,11 @@ pub fn combine(model: &Model<'_>, first: &FirstDelegate<'_>, o: &XnnpackOptions)
             format!("the {} delegate runs the whole primary subgraph (Interpreter::IsFullyDelegated), so the default XNNPACK delegate is not applied", first.name),
         );
     }
+    if let Some(reason) = xnnpack_refuses_dynamic_tensors(model, first, o) {
+        let mut c = untouched(XnnpackStep::Skipped, reason);
+        c.log = vec![LAZY_LOG.to_string(), CREATED_LOG.to_string(), APPLICATION_ERROR_LOG.to_string()];
+        return c;
+    }
     let mut log = vec![LAZY_LOG.to_string(), CREATED_LOG.to_string()];
     let mut done = Vec::new();
     for &(si, rows) in &first.subgraphs {
@@ -172,11 +181,28 @@ pub fn combine(model: &Model<'_>, first: &FirstDelegate<'_>, o: &XnnpackOptions)
                 log.extend(step.log.iter().cloned());
                 done.push(step.plan);
             }
-            Err(failure) => return failed(model, first, failure, log),
+            Err(failure) => return failed(model, first, o, failure, log),
         }
     }
     log.push(APPLIED_LOG.to_string());
     assemble(XnnpackStep::Applied, None, None, done, log)
+}
+
+/// With `DISABLE_SUBGRAPH_RESHAPING` XNNPACK no longer allows dynamic tensors. After a delegate that
+/// allows them (NNAPI with dynamic dimensions) the graph was not prepared, so applying XNNPACK
+/// prepares it first, and a dynamic-sized tensor gives kTfLiteApplicationError, which
+/// `ApplyLazyDelegateProviders` ignores: XNNPACK is then not applied. (After a delegate without
+/// dynamic tensors there are none to find.)
+fn xnnpack_refuses_dynamic_tensors(model: &Model<'_>, first: &FirstDelegate<'_>, o: &XnnpackOptions) -> Option<String> {
+    if !o.flags.disable_subgraph_reshaping || !first.allows_dynamic {
+        return None;
+    }
+    let checked = first.subgraphs.iter().map(|s| s.0);
+    let (f, _) = plan::static_only_failure(model, checked, "", ".")?;
+    Some(format!(
+        "XNNPACK with DISABLE_SUBGRAPH_RESHAPING only supports static-sized tensors, and the interpreter ignores the error it gets: {}",
+        f.reason
+    ))
 }
 
 /// The first delegate's plan of a subgraph as it is (XNNPACK not applied).
@@ -186,8 +212,10 @@ fn unchanged(model: &Model<'_>, si: usize, rows: &[PlanRow]) -> CombinedSubgraph
 }
 
 /// XNNPACK failed after the first delegate: undone (and the first delegate with it), or fatal.
-fn failed(model: &Model<'_>, first: &FirstDelegate<'_>, failure: Failure, mut log: Vec<String>) -> Combined {
-    if first.allows_dynamic {
+fn failed(model: &Model<'_>, first: &FirstDelegate<'_>, o: &XnnpackOptions, failure: Failure, mut log: Vec<String>) -> Combined {
+    // Without dynamic tensors XNNPACK's own application prepares the graph at once (CASE 1 of
+    // `ModifyGraphWithDelegateImpl`), so the failure is undone whatever the first delegate was.
+    if first.allows_dynamic && !o.flags.disable_subgraph_reshaping {
         log.push(failure.reason.clone());
         log.push(ALLOCATE_FAILED.to_string());
         let reason = format!(

@@ -89,11 +89,8 @@ fn a_fully_delegated_primary_subgraph_skips_xnnpack() {
     assert!(c.verdict.summary.starts_with("Fully delegated: one NNAPI kernel runs all 4 ops"), "{}", c.verdict.summary);
 }
 
-#[test]
-fn a_failing_first_delegate_stops_before_xnnpack() {
-    // A RESHAPE to a shape given as an input makes a dynamic-sized tensor: NNAPI without dynamic
-    // dimensions fails ("Failed to apply NNAPI delegate."), so benchmark_model never reaches
-    // AllocateTensors.
+/// A RESHAPE to a shape given as an input (a dynamic-sized tensor), then RELU.
+fn reshape_to_input_shape() -> Vec<u8> {
     let mut b = ModelBuilder::new();
     let x = b.input(tensor("x", F32, &[1, 4]));
     let s = b.input(tensor("s", T::INT32, &[2]));
@@ -102,7 +99,14 @@ fn a_failing_first_delegate_stops_before_xnnpack() {
     let y = b.add(tensor("y", F32, &[1, 4]));
     b.op(Op::RELU, &[r], &[y]);
     b.output(y);
-    let c = combined_at(&b.finish(), 30);
+    b.finish()
+}
+
+#[test]
+fn a_failing_first_delegate_stops_before_xnnpack() {
+    // NNAPI without dynamic dimensions fails on the dynamic-sized tensor ("Failed to apply NNAPI
+    // delegate."), so benchmark_model never reaches AllocateTensors.
+    let c = combined_at(&reshape_to_input_shape(), 30);
     assert_eq!(c.plan.xnnpack, XnnpackStep::Skipped);
     assert!(c.plan.reason.as_deref().unwrap().contains("benchmark_model stops before AllocateTensors"));
     assert!(c.plan.log.is_empty());
@@ -138,4 +142,27 @@ fn the_cli_adds_the_combined_plan_unless_use_xnnpack_is_false() {
     // The GPU delegates get one too.
     let gpu = cli_analyses(&bytes, &["--delegate", "gpu"]);
     assert!(gpu[0]["combined"]["xnnpack"].is_string());
+}
+
+#[test]
+fn xnnpack_without_reshaping_is_not_applied_to_dynamic_tensors_after_nnapi_with_dynamic_dimensions() {
+    let bytes = reshape_to_input_shape();
+    let m = model::read(&bytes).unwrap();
+    let o = Options { allow_dynamic_dimensions: true, ..Options::default() };
+    let combined_with = |flags: &str| {
+        let mut r = analyze::report(&m, &o, &[30]);
+        let x = XnnpackOptions { flags: delegate_doctor::delegates::xnnpack::XnnpackFlags::parse(flags).unwrap() };
+        analyze::add_combined(&mut r, &m, &x);
+        r.analyses.remove(0).combined.unwrap().plan
+    };
+    // By default XNNPACK allows dynamic tensors and takes the RELU NNAPI's dynamic-tensor path left.
+    let default = combined_with("qs8,qu8");
+    assert_eq!(default.xnnpack, XnnpackStep::Applied);
+    // Without subgraph reshaping, applying it prepares the graph, meets the dynamic tensor and
+    // returns kTfLiteApplicationError, which the interpreter ignores: the first plan stays.
+    let c = combined_with("qs8,qu8,disable_subgraph_reshaping");
+    assert_eq!(c.xnnpack, XnnpackStep::Skipped);
+    assert!(c.reason.as_deref().unwrap().contains("DISABLE_SUBGRAPH_RESHAPING"), "{:?}", c.reason);
+    assert!(c.log.last().unwrap().contains("Ignoring the error, and continuing anyway."));
+    assert_eq!(c.xnnpack_nodes, 0);
 }
