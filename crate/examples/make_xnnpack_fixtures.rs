@@ -112,6 +112,27 @@ fn fp16_dequantize() -> Vec<u8> {
     b.finish()
 }
 
+/// fp16 weights through DEQUANTIZE into a FULLY_CONNECTED that the GPU delegates take, then rank-5
+/// ADDs they refuse and XNNPACK takes: after a GPU delegate (which reads the fp16 weights directly),
+/// whether XNNPACK takes the DEQUANTIZE left on the CPU.
+fn fp16_dequantize_after_gpu() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, &[1, 8]));
+    let w16 = b.add(const_f16("w16", &[4, 8], &ramp(32, 0.1)));
+    let w = b.add(tensor("w", F32, &[4, 8]));
+    b.op(Op::DEQUANTIZE, &[w16], &[w]).version(3);
+    let bias = b.add(const_f32("bias", &[4], &[0.0; 4]));
+    let fc = b.add(tensor("fc", F32, &[1, 4]));
+    b.op(Op::FULLY_CONNECTED, &[x, w, bias], &[fc]).options(opts!(FullyConnectedOptions {}));
+    let s5 = b.add(const_i32("s5", &[5], &[1, 1, 1, 1, 4]));
+    let r = b.add(tensor("r", F32, &[1, 1, 1, 1, 4]));
+    b.op(Op::RESHAPE, &[fc, s5], &[r]);
+    let y = b.add(tensor("y", F32, &[1, 1, 1, 1, 4]));
+    b.op(Op::ADD, &[r, r], &[y]).options(opts!(AddOptions {}));
+    b.output(y);
+    b.finish()
+}
+
 /// int8 weights with a scale: DEQUANTIZE → CONV_2D (float), then TANH.
 fn int8_dequantize_conv() -> Vec<u8> {
     let mut b = ModelBuilder::new();
@@ -384,6 +405,7 @@ fn main() {
         ("xnn_int8_per_channel", int8_per_channel()),
         ("xnn_fp16_dequantize", fp16_dequantize()),
         ("xnn_int8_dequantize_conv", int8_dequantize_conv()),
+        ("xnn_fp16_dequantize_after_gpu", fp16_dequantize_after_gpu()),
         ("xnn_sparse_densify", sparse_densify()),
         ("xnn_dynamic_batch", dynamic_batch()),
         ("xnn_runtime_reshape", runtime_reshape()),

@@ -255,9 +255,13 @@ fn xnnpack_step(model: &Model<'_>, si: usize, rows: &[PlanRow], first: &FirstDel
     let n = sg.operators.len();
     let taken_nodes: Vec<usize> = rows.iter().filter_map(|r| r.nodes.as_deref()).flatten().copied().collect();
     let taken = node_mask(n, &taken_nodes);
-    let selection = xnnpack::select(model, si, &taken, o);
+    let mut selection = xnnpack::select(model, si, &taken, o);
     if let Some(f) = selection.failure {
         return Err(f);
+    }
+    if first.reads_fp16_directly {
+        selection.nodes.extend(fp16_dequantize_only_kernels_read(sg, &taken, &selection.nodes));
+        selection.nodes.sort_unstable();
     }
     let refused = selection.refused;
     if selection.nodes.is_empty() {
@@ -281,6 +285,31 @@ fn xnnpack_step(model: &Model<'_>, si: usize, rows: &[PlanRow], first: &FirstDel
     let plan = combined_rows(&names, rows, &subsets, n + first_kernels);
     let log = vec![plan::replacing_log(selection.nodes.len(), rows.len(), XNNPACK_KERNEL, subsets.len(), si, &sg.name)];
     Ok(Step { plan: subgraph_summary(model, si, plan, refused), log })
+}
+
+/// The DEQUANTIZEs of constant fp16 weights that a GPU delegate left on the CPU and whose every
+/// reader is inside its kernels. The GPU delegates rewire those readers to the fp16 constants
+/// (`FP16GraphPartitionHelper::RemapFp16InputTensors`, tflite/delegates/utils.cc), so in the plan
+/// XNNPACK sees no node reads the DEQUANTIZE's output: it is a static-unpack node no refused node
+/// reads, and XNNPACK takes it (`PrepareOpsToDelegate`, xnnpack_delegate.cc 7409-7418, 7680-7683).
+/// `xnnpack::select` counts the rewired readers as refused, so these are added here. Seen with
+/// LiteRT's GPU accelerator: `CompiledModel(GPU | CPU)` is fully accelerated on such a model
+/// (tests/python/test_xnnpack_predictions.py).
+fn fp16_dequantize_only_kernels_read(sg: &Subgraph, taken: &[bool], selected: &[usize]) -> Vec<usize> {
+    let chosen = node_mask(sg.operators.len(), selected);
+    let is_taken = |i: usize| taken.get(i).copied().unwrap_or(false);
+    let float32_out = |op: &crate::model::Operator| op.outputs.len() == 1 && sg.tensor(op.outputs[0]).is_some_and(|t| t.dtype == TensorType::FLOAT32);
+    let candidates: Vec<usize> = (0..sg.operators.len())
+        .filter(|&i| !is_taken(i) && !chosen[i])
+        .filter(|&i| crate::delegates::gpu::is_const_fp16_dequantize(sg, &sg.operators[i]) && float32_out(&sg.operators[i]))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|&i| {
+            let out = sg.operators[i].outputs[0];
+            sg.operators.iter().enumerate().filter(|(_, op)| op.inputs.contains(&out)).all(|(j, _)| is_taken(j))
+        })
+        .collect()
 }
 
 /// The execution plan as XNNPACK's partitioner sees it: one node per row of the first

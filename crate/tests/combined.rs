@@ -166,3 +166,34 @@ fn xnnpack_without_reshaping_is_not_applied_to_dynamic_tensors_after_nnapi_with_
     assert!(c.log.last().unwrap().contains("Ignoring the error, and continuing anyway."));
     assert_eq!(c.xnnpack_nodes, 0);
 }
+
+#[test]
+fn after_a_gpu_delegate_xnnpack_takes_the_fp16_dequantize_only_its_kernel_read() {
+    // DEQUANTIZE(fp16 w) → FULLY_CONNECTED → RESHAPE to rank 5 → ADD of rank 5: the GPU delegates
+    // take the FULLY_CONNECTED (reading the fp16 w directly) and refuse the rank-5 ops; the
+    // DEQUANTIZE stays on the CPU with no reader left, so XNNPACK takes it (the real GPU|CPU
+    // CompiledModel is fully accelerated on this model: test_xnnpack_predictions.py).
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, &[1, 8]));
+    let w16 = b.add(delegate_doctor::builder::const_f16("w16", &[4, 8], &[0.5; 32]));
+    let w = b.add(tensor("w", F32, &[4, 8]));
+    b.op(Op::DEQUANTIZE, &[w16], &[w]).version(3);
+    let bias = b.add(const_f32("bias", &[4], &[0.0; 4]));
+    let fc = b.add(tensor("fc", F32, &[1, 4]));
+    b.op(Op::FULLY_CONNECTED, &[x, w, bias], &[fc]).options(opts!(FullyConnectedOptions {}));
+    let s5 = b.add(const_i32("s5", &[5], &[1, 1, 1, 1, 4]));
+    let r = b.add(tensor("r", F32, &[1, 1, 1, 1, 4]));
+    b.op(Op::RESHAPE, &[fc, s5], &[r]);
+    let y = b.add(tensor("y", F32, &[1, 1, 1, 1, 4]));
+    b.op(Op::ADD, &[r, r], &[y]).options(opts!(AddOptions {}));
+    b.output(y);
+    let bytes = b.finish();
+    let m = model::read(&bytes).unwrap();
+    let mut r = analyze::report(&m, &Options::default(), &[]);
+    analyze::add_gpu(&mut r, &m, delegate_doctor::delegates::gpu::policy::Flavor::LiteRt, &Default::default());
+    analyze::add_combined(&mut r, &m, &XnnpackOptions::default());
+    let c = &r.gpu[0].combined.as_ref().unwrap().plan;
+    let rows: Vec<(RunsOn, Vec<usize>)> = c.plan.iter().map(|r| (r.runs_on, r.row.nodes.clone().unwrap_or(vec![r.row.index]))).collect();
+    assert_eq!(rows, vec![(RunsOn::Xnnpack, vec![0]), (RunsOn::Accelerator, vec![1]), (RunsOn::Xnnpack, vec![2, 3])]);
+    assert_eq!(c.cpu_nodes, 0);
+}
