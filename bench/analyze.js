@@ -49,6 +49,10 @@ async function runBench(rounds = 31) {
       timedCase(m, "Session.analyze([29])", () => session.analyze({}, API_29)),
       timedCase(m, "Session.analyze_gpu(gpu)", () => session.analyze_gpu("gpu", {})),
       timedCase(m, "Session.analyze_gpu(litert-gpu)", () => session.analyze_gpu("litert-gpu", {})),
+      // Issue 13: the NNAPI report with the plan that really runs (XNNPACK after NNAPI) against today's.
+      timedCase(m, "Session.analyze(all 9)", () => session.analyze({}, ALL_LEVELS)),
+      timedCase(m, "Session.analyze_combined([29])", () => session.analyze_combined({}, API_29)),
+      timedCase(m, "Session.analyze_combined(all 9)", () => session.analyze_combined({}, ALL_LEVELS)),
     );
   }
   // Rounds go across all cases, so that the machine's noise spreads over every figure alike.

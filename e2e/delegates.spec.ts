@@ -26,7 +26,7 @@ function cli(model: string, ...flags: string[]): CliAnalysis[] {
   return (JSON.parse(out) as { analyses: CliAnalysis[] }).analyses;
 }
 
-const NAMES: Record<string, string> = { gpu: "GPU", "litert-gpu": "LiteRT GPU" };
+const NAMES: Record<string, string> = { gpu: "GPU", "litert-gpu": "LiteRT GPU", xnnpack: "XNNPACK (CPU)" };
 
 /** A matrix row as the page should show it for one CLI analysis. */
 function expectedRow(a: CliAnalysis): string[] {
@@ -47,10 +47,10 @@ async function matrixRows(page: Page): Promise<string[][]> {
 }
 
 for (const name of [ORIGINAL, QUANT]) {
-  test(`the matrix of ${name} has NNAPI 27–35, GPU and LiteRT GPU, each as the CLI says`, async ({ page }) => {
+  test(`the matrix of ${name} has NNAPI 27–35, GPU, LiteRT GPU and XNNPACK, each as the CLI says`, async ({ page }) => {
     await openPage(page);
     await dropFile(page, DEEPLAB(name));
-    await expect(page.locator("#matrix tbody tr")).toHaveCount(11);
+    await expect(page.locator("#matrix tbody tr")).toHaveCount(12);
     expect(await matrixRows(page)).toEqual(cli(DEEPLAB(name)).map(expectedRow));
     await expect(page.locator("#comparison")).toHaveText(/^Runs most of the model: /);
   });
@@ -77,7 +77,7 @@ test("Google's DeepLab: LiteRT GPU refuses the int64 ARG_MAX and takes 70 of 71 
 test("picking the GPU row shows its run order, hides the NNAPI controls and plans the fixes for the GPU", async ({ page }) => {
   await openPage(page);
   await dropFile(page, DEEPLAB(ORIGINAL));
-  await expect(page.locator("#matrix tbody tr")).toHaveCount(11);
+  await expect(page.locator("#matrix tbody tr")).toHaveCount(12);
   await expect(page.locator("#fix-body")).toBeVisible();
   await page.locator("#matrix tr[data-delegate=gpu]").click();
   await expect(page.locator("#delegate")).toHaveValue("gpu");

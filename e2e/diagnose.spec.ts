@@ -28,7 +28,7 @@ test("Google's DeepLab at API 29 with CPU fallback and 3 partitions gives the se
   await expect(page.locator("#refused")).toContainText("Large filter window would overflow on the reference CPU path");
   await expect(page.locator("#refused")).toContainText("NNAPI does not support align_corners == true.");
   await expect(page.locator("#refused")).toContainText("NNAPI only supports int32 output.");
-  await expect(page.locator("#matrix tbody tr")).toHaveCount(11); // NNAPI 27–35, GPU, LiteRT GPU
+  await expect(page.locator("#matrix tbody tr")).toHaveCount(12); // NNAPI 27–35, GPU, LiteRT GPU, XNNPACK
   await page.screenshot({ path: "test-results/screenshots/diagnose-seed.png", fullPage: true });
 });
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks model reading and NNAPI analysis natively and in wasm (Debian's Chromium, headless),
+# Benchmarks model reading, NNAPI analysis and the combined plan (XNNPACK after NNAPI) natively and in wasm (Debian's Chromium, headless),
 # on DeepLab and on generated 5,000-op models, and prints both with wasm/native ratios.
 # Prints figures only (no pass/fail). Offline: everything is served from 127.0.0.1.
 #   bash scripts/bench-analyze.sh            BENCH_ROUNDS=N (default 31) rounds per figure
@@ -74,6 +74,15 @@ try {
     for (const d of ["gpu", "litert-gpu"]) {
       const g = m.rows[`Session.analyze_gpu(${d})`];
       if (g && nnapi) console.log(`  wasm ${d} / NNAPI @29: ${(g.median_ms / nnapi.median_ms).toFixed(2)}× (medians)`);
+    }
+    // Issue 13 (goal ≤ 1.3×): the report with the combined plan against today's NNAPI report, in wasm.
+    for (const levels of ["([29])", "(all 9)"]) {
+      const today = m.rows[`Session.analyze${levels}`];
+      const combined = m.rows[`Session.analyze_combined${levels}`];
+      if (today && combined) {
+        console.log(`  wasm combined / NNAPI ${levels}: ${(combined.median_ms / today.median_ms).toFixed(2)}× (medians), ` +
+          `${(combined.min_ms / today.min_ms).toFixed(2)}× (minima)`);
+      }
     }
   }
 } finally {

@@ -3,11 +3,13 @@
 import { byId, clear, el } from "./dom.js";
 import type {
   AnalyzeReport,
+  CombinedReport,
   DelegateId,
   DelegateOptions,
   GpuOptions,
   InspectReport,
   TargetReport,
+  XnnpackReport,
 } from "./report.js";
 
 export const LEVELS = [27, 28, 29, 30, 31, 32, 33, 34, 35];
@@ -97,12 +99,16 @@ function sameTarget(a: TargetReport, p: Pick): boolean {
   return a.delegate === p.delegate && (a.delegate !== "nnapi" || a.sdk === p.sdk);
 }
 
-/** The analysis of the chosen target in `report`. */
-export function findTarget(report: AnalyzeReport, t: Target): TargetReport | undefined {
-  return report.analyses.find((a) => sameTarget(a, t));
+function isTarget(a: TargetReport | XnnpackReport): a is TargetReport {
+  return a.delegate !== "xnnpack";
 }
 
-function outcomeCell(a: TargetReport): HTMLElement {
+/** The analysis of the chosen target in `report`. */
+export function findTarget(report: AnalyzeReport, t: Target): TargetReport | undefined {
+  return report.analyses.filter(isTarget).find((a) => sameTarget(a, t));
+}
+
+function outcomeCell(a: TargetReport | XnnpackReport): HTMLElement {
   const tie: Record<string, string> = a.tie_at_limit ? { title: "a tie at the partition limit: this plan is one of several" } : {};
   return el("td", { class: `outcome-${a.outcome}`, ...tie }, a.tie_at_limit ? `${a.outcome} (tie)` : a.outcome);
 }
@@ -134,11 +140,24 @@ function matrixRow(a: TargetReport, current: Pick, onPick: (p: Pick) => void): H
   return row;
 }
 
+/** XNNPACK on its own: the default CPU delegate, what a phone without an accelerator delegate runs. */
+function xnnpackRow(a: XnnpackReport): HTMLTableRowElement {
+  return el(
+    "tr",
+    { class: "info", "data-delegate": "xnnpack", title: "XNNPACK applied on its own (the interpreter's default CPU delegate); below, the plan that really runs shows it after the chosen delegate" },
+    el("td", { class: "target-name" }, "XNNPACK (CPU)"),
+    outcomeCell(a),
+    el("td", {}, `${a.delegated_nodes}/${a.total_nodes}`),
+    el("td", {}, String(a.delegate_kernels)),
+    el("td", {}, a.verdict.summary),
+  );
+}
+
 function renderMatrix(report: AnalyzeReport, current: Pick, onPick: (p: Pick) => void): void {
   const body = byId("matrix").querySelector("tbody");
   if (!body) return;
   clear(body);
-  for (const a of report.analyses) body.append(matrixRow(a, current, onPick));
+  for (const a of report.analyses) body.append(isTarget(a) ? matrixRow(a, current, onPick) : xnnpackRow(a));
   byId("comparison").textContent = report.comparison ?? "";
 }
 
@@ -182,6 +201,55 @@ export function renderPlanBar(bar: HTMLElement, a: TargetReport, inspect: Inspec
     seg.style.flexGrow = String(nodes.length);
     bar.append(seg);
   }
+}
+
+const RUNS_ON_CLASS = { accelerator: "seg nnapi", xnnpack: "seg xnnpack", cpu: "seg cpu" } as const;
+
+/** The combined plan in run order, three colours: the accelerator's kernels, XNNPACK's, builtin CPU kernels. */
+export function renderCombinedBar(bar: HTMLElement, c: CombinedReport | undefined, delegate: DelegateId, inspect: InspectReport | null): void {
+  clear(bar);
+  if (!c) return;
+  if (c.xnnpack === "fails" || c.plan.length === 0) {
+    bar.append(el("div", { class: "seg fails" }, c.xnnpack === "fails" ? "the run fails" : "delegation fails"));
+    return;
+  }
+  for (const row of c.plan) {
+    const nodes = row.nodes ?? [row.index];
+    const where = row.runs_on === "cpu" ? "on a builtin CPU kernel" : `${nodes.length} ops (${opSummary(inspect, nodes)})`;
+    const label = `${row.type} ${row.name}: ${where}`;
+    const cls = row.runs_on === "accelerator" && delegate !== "nnapi" ? `${RUNS_ON_CLASS.accelerator} gpu` : RUNS_ON_CLASS[row.runs_on];
+    const seg = el("div", { class: cls, title: label, tabindex: "0", role: "img", "aria-label": label, "data-runs-on": row.runs_on });
+    seg.style.flexGrow = String(nodes.length);
+    bar.append(seg);
+  }
+}
+
+/** The combined plan's log and listing, in benchmark_model's layout. */
+export function combinedRunOrderText(c: CombinedReport): string {
+  const head = `${"[node type]".padStart(24)}\t[Name]`;
+  const rows = c.plan.map((r) => `${r.type.padStart(24)}\t${r.name}`);
+  return [c.log.join("\n"), c.reason ? `XNNPACK ${c.xnnpack}: ${c.reason}` : "", rows.length ? [head, ...rows].join("\n") : ""]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
+function renderCombined(a: TargetReport, inspect: InspectReport | null): void {
+  const c = a.combined;
+  byId("combined").hidden = !c;
+  if (!c) return;
+  byId("combined-verdict").textContent = c.verdict.summary;
+  byId("combined-kernel-legend").textContent = KERNELS[a.delegate];
+  renderCombinedBar(byId("combined-bar"), c, a.delegate, inspect);
+  byId("combined-run-order").textContent = combinedRunOrderText(c);
+}
+
+/** The page's own assumptions: the analysis's, with the one about XNNPACK replaced by what the page shows. */
+function assumptionsText(a: TargetReport): string {
+  const own = a.assumptions.filter((s) => !s.includes("--use_xnnpack=false")).map((s) => `Assumed: ${s}.`);
+  const xnnpack = a.combined
+    ? "Assumed: the delegate's own plan (bar above) is benchmark_model's with --use_xnnpack=false; the plan that really runs adds TFLite's default XNNPACK delegate with its default flags (QS8, QU8), which the interpreter applies lazily after the delegate, as on every phone."
+    : "Assumed: benchmark_model runs with --use_xnnpack=false.";
+  return [...own, xnnpack].join(" ");
 }
 
 function fp16Note(a: TargetReport): HTMLElement[] {
@@ -240,8 +308,9 @@ export function renderDiagnosis(
   renderLabels(a.delegate);
   renderPlanBar(byId("plan-bar"), a, inspect);
   byId("run-order").textContent = [logText(a), runOrderText(a)].filter(Boolean).join("\n\n");
+  renderCombined(a, inspect);
   renderRefused(a, cures);
-  byId("assumptions").textContent = a.assumptions.map((s) => `Assumed: ${s}.`).join(" ");
+  byId("assumptions").textContent = assumptionsText(a);
   byId("diagnose").hidden = false;
   return a;
 }

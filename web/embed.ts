@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     await analyser.ready;
     const opened = await analyser.open({ kind: "url", url: model });
     const a = (await analyse(analyser, request)).analyses[0];
-    if (!a) return fail("The analysis returned nothing.");
+    if (!a || a.delegate === "xnnpack") return fail("The analysis returned nothing.");
     renderCard(opened.name, a, opened.inspect, pageLink(model, request.delegate));
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));

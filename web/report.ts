@@ -97,6 +97,39 @@ export interface SubgraphPlan {
   refused: Refusal[];
 }
 
+/** Where a row of the combined plan runs. */
+export type RunsOn = "accelerator" | "xnnpack" | "cpu";
+
+export interface CombinedRow extends PlanRow {
+  runs_on: RunsOn;
+}
+
+/** The plan that really runs: the delegate, then TFLite's default XNNPACK delegate (docs/json.md `combined`). */
+export interface CombinedReport {
+  xnnpack: "applied" | "skipped" | "reverted" | "fails";
+  reason?: string;
+  failure?: { message: string; reason: string; op_index?: number };
+  plan: CombinedRow[];
+  total_nodes: number;
+  accelerator_nodes: number;
+  xnnpack_nodes: number;
+  cpu_nodes: number;
+  accelerator_kernels: number;
+  xnnpack_kernels: number;
+  refused: Refusal[];
+  log: string[];
+  verdict: {
+    summary: string;
+    accelerator_ops: number;
+    xnnpack_ops: number;
+    cpu_ops: number;
+    transitions: number;
+    accelerator_work_share: number;
+    xnnpack_work_share: number;
+    cpu_work_share: number;
+  };
+}
+
 /** What every delegate's analysis has (docs/json.md). */
 export interface PlanReport {
   delegate: DelegateId;
@@ -116,6 +149,8 @@ export interface PlanReport {
   log: string[];
   assumptions: string[];
   verdict: { summary: string; cpu_ops: number; transitions: number; cpu_work_share: number };
+  /** The plan with the default XNNPACK delegate after this one (NNAPI and GPU analyses). */
+  combined?: CombinedReport;
 }
 
 /** One NNAPI analysis at one Android API level. */
@@ -135,9 +170,15 @@ export interface GpuReport extends PlanReport {
 
 export type TargetReport = LevelReport | GpuReport;
 
+/** The XNNPACK delegate applied on its own (`analyze --delegate xnnpack`): a matrix row, not a target. */
+export interface XnnpackReport extends Omit<PlanReport, "delegate" | "combined"> {
+  delegate: "xnnpack";
+  options: { flags: Record<string, boolean> };
+}
+
 export interface AnalyzeReport {
   format: string;
-  analyses: TargetReport[];
+  analyses: (TargetReport | XnnpackReport)[];
   comparison?: string;
 }
 

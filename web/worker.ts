@@ -108,7 +108,7 @@ async function handle(r: Request): Promise<void> {
     return;
   }
   if (r.type === "analyze") {
-    const report = session.analyze(r.options, new Uint32Array(r.levels)) as AnalyzeReport;
+    const report = session.analyze_combined(r.options, new Uint32Array(r.levels)) as AnalyzeReport;
     reply({ id: r.id, type: "analysis", report });
   } else if (r.type === "analyze-all") {
     const report = session.analyze_all(r.options, new Uint32Array(r.levels), r.gpu) as AnalyzeReport;

@@ -3,8 +3,11 @@
 //!
 //! `cargo run --release --example bench_analyze -- [--rounds N] [--models DIR] [--json FILE] [--cli-only | --gpu-only]`
 //! (from the repository root). Beside the NNAPI analysis at API 29 it times one classic GPU and one
-//! LiteRT GPU analysis (default options) of each model and prints their ratios to the NNAPI one;
-//! `--gpu-only` times just those three calls (no reading, reports or CLI runs). `--models DIR` also writes the three models there, under the names
+//! LiteRT GPU analysis (default options) of each model and prints their ratios to the NNAPI one,
+//! and the NNAPI report with the plan that really runs (`analyze::add_combined`, the default
+//! XNNPACK delegate after NNAPI) against today's report, at API 29 and at all 9 levels, with its
+//! ratio (issue 13's goal: ≤ 1.3×); `--gpu-only` times just those delegate calls (no reading,
+//! exports or CLI runs). `--models DIR` also writes the three models there, under the names
 //! bench/analyze.js loads; `--json FILE` writes the figures for scripts/bench-analyze.sh.
 //!
 //! Every figure is the time of one call: after a warm-up, each round times a batch of calls long
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use delegate_doctor::analyze::{self, ALL_LEVELS};
 use delegate_doctor::delegates::gpu::policy::{self, Flavor, GpuOptions};
+use delegate_doctor::delegates::xnnpack::{self, XnnpackOptions};
 use delegate_doctor::builder::{const_bytes, const_i32, const_u8, tensor, ModelBuilder};
 use delegate_doctor::model::{self, BuiltinOperator as B, TensorType};
 use delegate_doctor::nnapi::delegate::{self, Options};
@@ -209,20 +213,26 @@ fn bench_calls(
 
     let o = Options::default();
     let g = GpuOptions::default();
+    let x = XnnpackOptions::default();
     let mut cases = Vec::new();
     for (i, ((_, bytes), m)) in models.iter().zip(&parsed).enumerate() {
-        let (o, g) = (&o, &g);
+        let (o, g, x) = (&o, &g, &x);
         cases.extend([
             Case::new(i, NNAPI_LABEL, move || delegate::analyze(m, o)),
             Case::new(i, GPU_LABEL, move || policy::analyze(m, Flavor::Classic, g)),
             Case::new(i, LITERT_LABEL, move || policy::analyze(m, Flavor::LiteRt, g)),
+            // Issue 13: today's NNAPI report against the one with the plan that really runs.
+            Case::new(i, REPORT_29, move || analyze::report(m, o, &[29])),
+            Case::new(i, COMBINED_29, move || with_combined(m, o, &[29], x)),
+            Case::new(i, REPORT_ALL, move || analyze::report(m, o, &ALL_LEVELS)),
+            Case::new(i, COMBINED_ALL, move || with_combined(m, o, &ALL_LEVELS, x)),
+            Case::new(i, "xnnpack analyze", move || xnnpack::analyze(m, x)),
         ]);
         if gpu_only {
             continue;
         }
         cases.extend([
             Case::new(i, "read", move || model::read(bytes).map(|m| m.operator_count())),
-            Case::new(i, "report (9 levels)", move || analyze::report(m, o, &ALL_LEVELS)),
             // What the wasm exports compute (without their conversion of the result to JS objects).
             Case::new(i, "inspect()", move || model::read(bytes).map(|m| inspect::report(&m))),
             Case::new(i, "analyze([29])", move || model::read(bytes).map(|m| analyze::report(&m, o, &[29]))),
@@ -262,6 +272,7 @@ fn bench_calls(
             rows.insert(c.label.to_string(), json!({ "median_ms": median, "min_ms": min }));
         }
         print_gpu_ratios(&cases, i, m, &g);
+        print_combined_ratios(&cases, i, m, &o, &x);
         json.push(json!({ "file": name, "ops": ops, "bytes": bytes.len(), "rows": rows }));
     }
     if let Some(file) = json_file {
@@ -271,6 +282,38 @@ fn bench_calls(
 }
 
 const NNAPI_LABEL: &str = "analyze@29";
+const REPORT_29: &str = "report@29";
+const COMBINED_29: &str = "report+combined@29";
+const REPORT_ALL: &str = "report (9 levels)";
+const COMBINED_ALL: &str = "report+combined (9)";
+/// Issue 13's goal for the report with the combined plan against today's NNAPI report.
+const COMBINED_RATIO_GOAL: f64 = 1.3;
+
+/// What `analyze` computes by default now: the NNAPI report with each level's combined plan.
+fn with_combined(m: &model::Model<'_>, o: &Options, levels: &[u32], x: &XnnpackOptions) -> analyze::Report {
+    let mut r = analyze::report(m, o, levels);
+    analyze::add_combined(&mut r, m, x);
+    r
+}
+
+/// The reports with the combined plan over today's, with what the combined plan at API 29 holds.
+fn print_combined_ratios(cases: &[Case], model: usize, m: &model::Model<'_>, o: &Options, x: &XnnpackOptions) {
+    let median_of = |label: &str| cases.iter().find(|c| c.model == model && c.label == label).map(|c| c.median_min().0);
+    for (today, combined) in [(REPORT_29, COMBINED_29), (REPORT_ALL, COMBINED_ALL)] {
+        let (Some(t), Some(c)) = (median_of(today), median_of(combined)) else { continue };
+        let ratio = c / t;
+        let verdict = if ratio <= COMBINED_RATIO_GOAL { "within" } else { "ABOVE" };
+        println!("  {combined} / {today}: {ratio:.2}× ({verdict} the {COMBINED_RATIO_GOAL}× goal)");
+    }
+    let r = with_combined(m, o, &[29], x);
+    if let Some(c) = r.analyses.first().and_then(|l| l.combined.as_ref()) {
+        let p = &c.plan;
+        println!(
+            "  combined@29: XNNPACK {:?}, {} NNAPI + {} XNNPACK + {} CPU ops, {} XNNPACK kernels",
+            p.xnnpack, p.accelerator_nodes, p.xnnpack_nodes, p.cpu_nodes, p.xnnpack_kernels
+        );
+    }
+}
 const GPU_LABEL: &str = "gpu analyze";
 const LITERT_LABEL: &str = "litert-gpu analyze";
 /// Issue 12's goal for a GPU analysis against the NNAPI one of the same model.

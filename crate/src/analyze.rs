@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::combined::{self, Combined, FirstDelegate, RunsOn, XnnpackStep};
 use crate::cost;
 use crate::inspect::{self, ModelSummary};
 use crate::model::Model;
@@ -36,6 +37,33 @@ pub struct GpuReport {
     #[serde(flatten)]
     pub analysis: GpuAnalysis,
     pub verdict: Verdict,
+    /// The plan with TFLite's default XNNPACK delegate after this one (`add_combined`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combined: Option<CombinedReport>,
+}
+
+/// The plan that really runs (the delegate, then the default XNNPACK delegate) with its verdict.
+#[derive(Debug, Serialize)]
+pub struct CombinedReport {
+    #[serde(flatten)]
+    pub plan: Combined,
+    pub verdict: CombinedVerdict,
+}
+
+/// The verdict of a combined plan, counting the three kinds of kernels.
+#[derive(Debug, Clone, Serialize)]
+pub struct CombinedVerdict {
+    pub summary: String,
+    /// Original ops inside the accelerator's kernels, inside XNNPACK's, and on builtin CPU kernels.
+    pub accelerator_ops: usize,
+    pub xnnpack_ops: usize,
+    pub cpu_ops: usize,
+    /// Changes between kinds of kernel along the run order.
+    pub transitions: usize,
+    /// Estimated shares of the arithmetic (MACs), 0..1, summing to 1 (all on the CPU when nothing runs).
+    pub accelerator_work_share: f64,
+    pub xnnpack_work_share: f64,
+    pub cpu_work_share: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -79,6 +107,9 @@ pub struct LevelReport {
     #[serde(flatten)]
     pub analysis: Analysis,
     pub verdict: Verdict,
+    /// The plan with TFLite's default XNNPACK delegate after NNAPI (`add_combined`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combined: Option<CombinedReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,7 +132,7 @@ pub fn report(model: &Model<'_>, base: &Options, levels: &[u32]) -> Report {
             let o = Options { sdk, ..base.clone() };
             let analysis = delegate::analyze(model, &o);
             let verdict = verdict(&analysis, &work);
-            LevelReport { analysis, verdict }
+            LevelReport { analysis, verdict, combined: None }
         })
         .collect();
     Report { format: ANALYZE_FORMAT, model: inspect::summary(model), analyses, gpu: Vec::new(), xnnpack: Vec::new(), comparison: None, work }
@@ -130,8 +161,92 @@ pub fn gpu_verdict(analysis: &GpuAnalysis, work: &[f64]) -> Verdict {
 pub fn add_gpu(r: &mut Report, model: &Model<'_>, flavor: Flavor, o: &GpuOptions) {
     let analysis = policy::analyze(model, flavor, o);
     let verdict = gpu_verdict(&analysis, &r.work);
-    r.gpu.push(GpuReport { analysis, verdict });
+    r.gpu.push(GpuReport { analysis, verdict, combined: None });
     r.comparison = comparison(r);
+}
+
+/// Adds to every analysis of `r` the plan that really runs: TFLite's default XNNPACK delegate
+/// (options `xo`) applied lazily after the delegate (`crate::combined`).
+pub fn add_combined(r: &mut Report, model: &Model<'_>, xo: &XnnpackOptions) {
+    for l in &mut r.analyses {
+        let a = &l.analysis;
+        let mut subgraphs = vec![(0, a.plan.as_slice())];
+        subgraphs.extend(a.other_subgraphs.iter().map(|p| (p.index, p.plan.as_slice())));
+        let first = FirstDelegate {
+            name: "NNAPI",
+            outcome: a.outcome,
+            subgraphs,
+            // `allow_dynamic_dimensions` is honoured from API 28 (nnapi_delegate.cc `GetDelegateFlags`).
+            allows_dynamic: a.options.allow_dynamic_dimensions && a.sdk >= 28,
+            reads_fp16_directly: false,
+            greedy: !a.options.disable_delegate_clustering,
+        };
+        let plan = combined::combine(model, &first, xo);
+        let verdict = combined_verdict(&plan, "NNAPI", &r.work);
+        l.combined = Some(CombinedReport { plan, verdict });
+    }
+    for g in &mut r.gpu {
+        let a = &g.analysis;
+        let mut subgraphs = vec![(0, a.plan.as_slice())];
+        subgraphs.extend(a.other_subgraphs.iter().map(|p| (p.index, p.plan.as_slice())));
+        let name = if a.delegate == Flavor::Classic.id() { "GPU" } else { "LiteRT GPU" };
+        let first = FirstDelegate { name, outcome: a.outcome, subgraphs, allows_dynamic: false, reads_fp16_directly: true, greedy: true };
+        let plan = combined::combine(model, &first, xo);
+        let verdict = combined_verdict(&plan, name, &r.work);
+        g.combined = Some(CombinedReport { plan, verdict });
+    }
+}
+
+/// One sentence and the figures for a combined plan (`work`: the model's op costs).
+pub fn combined_verdict(c: &Combined, accelerator: &str, work: &[f64]) -> CombinedVerdict {
+    let ops = |on: RunsOn| c.plan.iter().filter(|r| r.runs_on == on).map(|r| r.row.nodes.as_ref().map_or(1, Vec::len)).sum::<usize>();
+    let cost_of = |r: &combined::CombinedRow| match &r.row.nodes {
+        Some(nodes) => total(nodes.iter().filter_map(|&i| work.get(i).copied())),
+        None => work.get(r.row.index).copied().unwrap_or(0.0),
+    };
+    let work_on = |on: RunsOn| total(c.plan.iter().filter(|r| r.runs_on == on).map(cost_of));
+    let all = work_on(RunsOn::Accelerator) + work_on(RunsOn::Xnnpack) + work_on(RunsOn::Cpu);
+    let share = |on: RunsOn| if all > 0.0 { work_on(on) / all } else { 0.0 };
+    let (acc, xnn, cpu) = (ops(RunsOn::Accelerator), ops(RunsOn::Xnnpack), ops(RunsOn::Cpu));
+    let (acc_share, xnn_share) = (share(RunsOn::Accelerator), share(RunsOn::Xnnpack));
+    let cpu_share = if all > 0.0 && c.xnnpack != XnnpackStep::Fails { share(RunsOn::Cpu) } else { 1.0 };
+    let transitions = c.plan.windows(2).filter(|w| w[0].runs_on != w[1].runs_on).count();
+    let summary = match c.xnnpack {
+        XnnpackStep::Fails => format!("The run fails: {}", c.reason.as_deref().unwrap_or("AllocateTensors fails.")),
+        XnnpackStep::Reverted => format!("Everything runs on the builtin CPU kernels: {}", c.reason.as_deref().unwrap_or("")),
+        _ if c.plan.is_empty() => format!("Nothing runs: {}.", c.reason.as_deref().unwrap_or("the delegate fails")),
+        _ if cpu == 0 && xnn == 0 && c.accelerator_kernels == 1 => {
+            format!("Fully delegated: one {accelerator} kernel runs all {} ops; the default XNNPACK delegate is not applied.", c.total_nodes)
+        }
+        _ => {
+            let xnnpack = match c.xnnpack {
+                XnnpackStep::Skipped => "XNNPACK is not applied".to_string(),
+                _ if xnn == 0 && c.total_nodes - acc == 1 => "XNNPACK does not take the op left".to_string(),
+                _ if xnn == 0 => format!("XNNPACK takes none of the {} ops left", c.total_nodes - acc),
+                _ => format!("XNNPACK {xnn} in {} kernel{}", c.xnnpack_kernels, plural(c.xnnpack_kernels)),
+            };
+            format!(
+                "{accelerator} runs {acc} of {} ops in {} kernel{}, {xnnpack}; {cpu} op{} run{} on the builtin CPU kernels ({:.1}% of the estimated work), {transitions} transition{}.",
+                c.total_nodes,
+                c.accelerator_kernels,
+                plural(c.accelerator_kernels),
+                plural(cpu),
+                if cpu == 1 { "s" } else { "" },
+                cpu_share * 100.0,
+                plural(transitions)
+            )
+        }
+    };
+    CombinedVerdict {
+        summary,
+        accelerator_ops: acc,
+        xnnpack_ops: xnn,
+        cpu_ops: cpu,
+        transitions,
+        accelerator_work_share: acc_share,
+        xnnpack_work_share: xnn_share,
+        cpu_work_share: cpu_share,
+    }
 }
 
 /// The verdict of the XNNPACK analysis (`work`: the op costs of the model analysed).
@@ -366,7 +481,7 @@ pub fn render_text(r: &Report) -> String {
         ([one], [], []) => render_level(one),
         ([], [one], []) => render_gpu(one),
         ([], [], [one]) => render_xnnpack(one),
-        (many, [], []) => render_summary(many),
+        (many, [], []) => render_summary(many) + &render_combined_summary(r),
         (many, gpu, xnn) => {
             let mut out = if many.is_empty() { String::new() } else { render_summary(many) + "\n" };
             if !gpu.is_empty() {
@@ -375,6 +490,7 @@ pub fn render_text(r: &Report) -> String {
             if !xnn.is_empty() {
                 out += &render_xnnpack_summary(xnn);
             }
+            out += &render_combined_summary(r);
             out
         }
     };
@@ -490,6 +606,9 @@ fn render_gpu(g: &GpuReport) -> String {
     }
     out += &format!("\nVerdict: {}\n", g.verdict.summary);
     out += &a.assumptions.iter().map(|s| format!("Assumed: {s}.\n")).collect::<String>();
+    if let Some(c) = &g.combined {
+        out += &render_combined(c);
+    }
     out
 }
 
@@ -554,6 +673,74 @@ fn render_level(l: &LevelReport) -> String {
     out += &fp16_weights(a);
     out += &format!("\nVerdict: {}\n", l.verdict.summary);
     out += &assumptions(a);
+    if let Some(c) = &l.combined {
+        out += &render_combined(c);
+    }
+    out
+}
+
+const COMBINED_TITLE: &str =
+    "The plan that really runs: TFLite's default XNNPACK delegate applied lazily at AllocateTensors, after the delegate (--use-xnnpack=false leaves it out)";
+
+/// The combined plan of one analysis: the XNNPACK step's log, the listing, XNNPACK's refusals.
+fn render_combined(c: &CombinedReport) -> String {
+    let p = &c.plan;
+    let mut out = format!("\n{COMBINED_TITLE}\n");
+    for line in &p.log {
+        out += &format!("  log: {line}\n");
+    }
+    if let Some(reason) = &p.reason {
+        out += &format!("\n  XNNPACK {}: {reason}\n", xnnpack_step_word(p.xnnpack));
+    }
+    if !p.plan.is_empty() {
+        let rows: Vec<PlanRow> = p.plan.iter().map(|r| r.row.clone()).collect();
+        out += &run_order_rows(&rows);
+    }
+    if !p.refused.is_empty() {
+        out += &format!(
+            "\nOps XNNPACK refuses among those left on the CPU ({}; the delegate source's messages, which it does not log):\n",
+            p.refused.len()
+        );
+        for r in &p.refused {
+            out += &format!("  {:>4}  {} v{}\n", r.index, r.op, r.version);
+            for reason in &r.reasons {
+                out += &format!("          - {reason}\n");
+            }
+        }
+    }
+    out += &format!("\nCombined verdict: {}\n", c.verdict.summary);
+    out
+}
+
+fn xnnpack_step_word(s: XnnpackStep) -> &'static str {
+    match s {
+        XnnpackStep::Applied => "applied",
+        XnnpackStep::Skipped => "skipped",
+        XnnpackStep::Reverted => "reverted",
+        XnnpackStep::Fails => "fails",
+    }
+}
+
+/// One line per analysis: how the combined plan splits the ops, when the report has combined plans.
+fn render_combined_summary(r: &Report) -> String {
+    let nnapi = r.analyses.iter().filter_map(|l| Some((format!("NNAPI {}", l.analysis.sdk), l.combined.as_ref()?)));
+    let gpu = r.gpu.iter().filter_map(|g| Some((g.analysis.delegate.to_string(), g.combined.as_ref()?)));
+    let rows: Vec<(String, &CombinedReport)> = nnapi.chain(gpu).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{COMBINED_TITLE}\n\n  target      step      accel  xnnpack  cpu  verdict\n");
+    for (name, c) in rows {
+        let v = &c.verdict;
+        out += &format!(
+            "  {name:<10}  {:<8}  {:>5}  {:>7}  {:>3}  {}\n",
+            xnnpack_step_word(c.plan.xnnpack),
+            v.accelerator_ops,
+            v.xnnpack_ops,
+            v.cpu_ops,
+            v.summary
+        );
+    }
     out
 }
 

@@ -56,6 +56,11 @@ XNNPACK flags (--delegate xnnpack, applied on its own; every partition is kept):
                                    default = TFLite's default build: qs8,qu8)
   --xnnpack_force_fp16[=true|false]  benchmark_model's flag: adds force_fp16
 
+the plan that really runs (--delegate nnapi|gpu|litert-gpu|all):
+  --use-xnnpack=false              leave out TFLite's default XNNPACK delegate, which the interpreter
+                                   applies lazily after the delegate (default: applied, and shown as the
+                                   combined plan next to the delegate's own)
+
 exit codes: 0 done, 2 bad input or usage,
             3 with --require-full-delegation when some analysed level is not fully delegated
 ";
@@ -340,6 +345,7 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut x = XnnpackOptions::default();
     let mut levels: Option<Vec<u32>> = None;
     let mut limit_given = false;
+    let mut use_xnnpack = true;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long(name) => {
@@ -348,6 +354,12 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
                     "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
                     "require-full-delegation" => require_full = true,
                     "delegate" => target = parse_target(&flag_value(&mut parser, "delegate")?)?,
+                    "use-xnnpack" => {
+                        use_xnnpack = match parser.optional_value() {
+                            Some(v) => parse_bool("use-xnnpack", &v.to_string_lossy())?,
+                            None => true,
+                        }
+                    }
                     other => {
                         limit_given |= other == "max-delegated-partitions";
                         if !gpu_flag(&mut parser, other, &mut g)?
@@ -382,6 +394,9 @@ fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
     }
     if matches!(target, Target::Xnnpack | Target::All) {
         analyze::add_xnnpack(&mut report, &m, &x);
+    }
+    if use_xnnpack {
+        analyze::add_combined(&mut report, &m, &x);
     }
     let stdout = match format {
         Format::Text => analyze::render_text(&report),

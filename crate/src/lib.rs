@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod builder;
 pub mod cli;
+pub mod combined;
 pub mod control_deps;
 pub mod cost;
 pub mod delegates;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
 use crate::delegates::gpu::policy::{Flavor, GpuOptions};
+use crate::delegates::xnnpack::XnnpackOptions;
 use crate::fixes::{self, FixOptions};
 use crate::nnapi::delegate::Options;
 use crate::{analyze, inspect, model};
@@ -66,23 +67,38 @@ fn analyze_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsV
     to_js(&analyze::report(&m, &options_from(options)?, &levels_or_all(levels)))
 }
 
-/// What `delegate-doctor analyze --delegate all` reports: NNAPI at each level, then the classic
-/// GPU delegate and LiteRT's GPU accelerator with `gpu_options`, and the comparison line.
-fn analyze_all_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+/// What `delegate-doctor analyze --delegate nnapi` reports by default: NNAPI at each level, each
+/// with its combined plan (the default XNNPACK delegate after it).
+fn analyze_combined_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
     let m = model::read(bytes).map_err(err)?;
-    let g = gpu_options_from(gpu_options)?;
     let mut r = analyze::report(&m, &options_from(options)?, &levels_or_all(levels));
-    analyze::add_gpu(&mut r, &m, Flavor::Classic, &g);
-    analyze::add_gpu(&mut r, &m, Flavor::LiteRt, &g);
+    analyze::add_combined(&mut r, &m, &XnnpackOptions::default());
     to_js(&r)
 }
 
-/// What `delegate-doctor analyze --delegate gpu|litert-gpu` reports: one GPU analysis.
+/// What `delegate-doctor analyze --delegate all` reports: NNAPI at each level, then the classic
+/// GPU delegate and LiteRT's GPU accelerator with `gpu_options`, XNNPACK on its own, every
+/// accelerator's combined plan, and the comparison line.
+fn analyze_all_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>, gpu_options: JsValue) -> Result<JsValue, JsValue> {
+    let m = model::read(bytes).map_err(err)?;
+    let g = gpu_options_from(gpu_options)?;
+    let x = XnnpackOptions::default();
+    let mut r = analyze::report(&m, &options_from(options)?, &levels_or_all(levels));
+    analyze::add_gpu(&mut r, &m, Flavor::Classic, &g);
+    analyze::add_gpu(&mut r, &m, Flavor::LiteRt, &g);
+    analyze::add_xnnpack(&mut r, &m, &x);
+    analyze::add_combined(&mut r, &m, &x);
+    to_js(&r)
+}
+
+/// What `delegate-doctor analyze --delegate gpu|litert-gpu` reports: one GPU analysis, with its
+/// combined plan.
 fn analyze_gpu_bytes(bytes: &[u8], delegate: &str, gpu_options: JsValue) -> Result<JsValue, JsValue> {
     let flavor = flavor_from(delegate)?;
     let m = model::read(bytes).map_err(err)?;
     let mut r = analyze::report(&m, &Options::default(), &[]);
     analyze::add_gpu(&mut r, &m, flavor, &gpu_options_from(gpu_options)?);
+    analyze::add_combined(&mut r, &m, &XnnpackOptions::default());
     to_js(&r)
 }
 
@@ -162,13 +178,21 @@ impl Session {
         inspect(&self.bytes)
     }
 
+    /// NNAPI at each level, the delegate's own plan only (as `analyze --use-xnnpack=false`).
     pub fn analyze(&self, options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
         analyze_bytes(&self.bytes, options, levels)
     }
 
-    /// NNAPI at each level (as `analyze`) and both GPU delegates with `gpu_options` (the fields of
+    /// NNAPI at each level with the plan that really runs (as `analyze`): each analysis has its
+    /// `combined` plan, the default XNNPACK delegate after NNAPI.
+    pub fn analyze_combined(&self, options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
+        analyze_combined_bytes(&self.bytes, options, levels)
+    }
+
+    /// NNAPI at each level (as `analyze_combined`), both GPU delegates with `gpu_options` (the fields of
     /// `GpuOptions`: `backend` "cl"|"gl", `enable_quant`, `max_delegated_partitions`,
-    /// `precision_loss_allowed`; missing fields take benchmark_model's defaults).
+    /// `precision_loss_allowed`; missing fields take benchmark_model's defaults) and XNNPACK on
+    /// its own, every accelerator with its combined plan.
     pub fn analyze_all(&self, options: JsValue, levels: Vec<u32>, gpu_options: JsValue) -> Result<JsValue, JsValue> {
         analyze_all_bytes(&self.bytes, options, levels, gpu_options)
     }
