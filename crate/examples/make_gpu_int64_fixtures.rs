@@ -127,7 +127,8 @@ fn main() -> std::io::Result<()> {
     let dir = std::path::PathBuf::from(std::env::args().nth(1).ok_or_else(|| std::io::Error::other("usage: make_gpu_int64_fixtures DIR"))?);
     std::fs::create_dir_all(&dir)?;
     // (name, model, fixes for gpu, fixes for litert-gpu)
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>, Vec<&str>)> = vec![
+    type Case = (&'static str, Vec<u8>, Vec<&'static str>, Vec<&'static str>);
+    let cases: Vec<Case> = vec![
         ("argmax_cast", argmax_cast(false), vec!["int64-tensors"], vec!["int64-tensors"]),
         ("argmax_cast_options", argmax_cast(true), vec!["int64-tensors"], vec!["int64-tensors"]),
         // The classic GPU takes no int32 comparison, so its change is taken back.

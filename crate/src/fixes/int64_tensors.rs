@@ -70,12 +70,22 @@ pub struct Plan {
     pub producer: usize,
     tensor: i32,
     argmin: bool,
-    /// Each comparison's int64 constant operand: (op, input slot, values, name, shape).
-    constants: Vec<(usize, usize, Vec<i32>, String, Vec<i32>)>,
+    /// Each comparison's int64 constant operand.
+    constants: Vec<NarrowConstant>,
     /// CAST readers whose options say INT64 input.
     casts: Vec<usize>,
     /// The outputs of the ops whose refusal the change cures (checked by the planner afterwards).
     touched: Vec<i32>,
+}
+
+/// A comparison's int64 constant operand and the values of its int32 copy.
+#[derive(Debug, Clone)]
+struct NarrowConstant {
+    op: usize,
+    slot: usize,
+    values: Vec<i32>,
+    name: String,
+    shape: Vec<i32>,
 }
 
 fn is_comparison(code: B) -> bool {
@@ -151,7 +161,7 @@ fn plan_reader(c: &Ctx<'_, '_>, k: usize, p: &mut Plan) -> Result<(), String> {
             let values = c.model.const_ints(t).ok_or("the other operand's data cannot be read")?;
             let narrow: Result<Vec<i32>, _> = values.iter().map(|&v| i32::try_from(v)).collect();
             let narrow = narrow.map_err(|_| format!("op {k}'s int64 constant has a value that does not fit in int32"))?;
-            p.constants.push((k, other, narrow, t.name.clone(), t.shape.clone()));
+            p.constants.push(NarrowConstant { op: k, slot: other, values: narrow, name: t.name.clone(), shape: t.shape.clone() });
             Ok(())
         }
         _ => refuse("where int32 would change the op (only CAST, GATHER indices, ONE_HOT indices and comparisons are rewired)"),
@@ -180,9 +190,9 @@ pub fn apply(d: &mut Draft<'_>, p: &Plan) -> Change {
             o.in_data_type = TensorType::INT32;
         }
     }
-    for (k, slot, values, cname, shape) in &p.constants {
-        let t = d.add_const_i32(&format!("{cname}/int32"), shape, values);
-        if let Some(s) = d.operators()[*k].inputs.as_mut().and_then(|v| v.get_mut(*slot)) {
+    for c in &p.constants {
+        let t = d.add_const_i32(&format!("{}/int32", c.name), &c.shape, &c.values);
+        if let Some(s) = d.operators()[c.op].inputs.as_mut().and_then(|v| v.get_mut(c.slot)) {
             *s = t;
         }
     }
