@@ -39,8 +39,8 @@ use crate::surgery::Draft;
 pub const ID: &str = "int64-tensors";
 
 /// The refusals an int64 arena tensor causes (see the module doc); `plan` checks that the op is
-/// next to such a tensor, and the planner takes the change back if the op stays refused (the same
-/// classic message is also given for other types and for rank-5 shapes).
+/// next to such a tensor, and the planner takes the change back if the op stays refused (ONE_HOT's
+/// message and ML Drift's constant message are also given for other reasons).
 pub fn cures(d: Delegate, reason: &str) -> bool {
     match d {
         Delegate::Nnapi => false,
@@ -50,7 +50,8 @@ pub fn cures(d: Delegate, reason: &str) -> bool {
             reason.starts_with("Not supported Cast case. Input type: INT64") || reason == GATHER_INDICES || reason == ONE_HOT_INDICES
         }
         // ML Drift's elementwise parser refuses a scalar int64 constant beside a runtime input
-        // ("Can't parse inputs with const tensors.", model_builder.cc `CanParseInputsWithConstTensor`),
+        // ("Can't parse inputs with const tensors.", ml_drift_delegate/tflite/model_builder.cc 2319-2321,
+        // `CanParseInputsWithConstTensor` 2576),
         // which a comparison with the class map meets first; its int32 copy is taken.
         Delegate::LitertGpu => {
             reason.starts_with(super::argmax::LITERT_INT64_TENSOR) || reason == GATHER_INDICES || reason == "Can't parse inputs with const tensors."
