@@ -8,9 +8,9 @@ use crate::cost;
 use crate::inspect::{self, ModelSummary};
 use crate::model::Model;
 use crate::nnapi::delegate::{self, Analysis, Options, Outcome, TieAtLimit};
-use crate::delegates::gpu::policy::{self, Flavor, GpuAnalysis, GpuOptions};
+use crate::delegates::gpu::policy::{self, Flavor, GpuAnalysis, GpuOptions, GpuSubgraphPlan};
 use crate::delegates::xnnpack::{self, XnnpackAnalysis, XnnpackOptions};
-use crate::plan::{Failure, PlanRow};
+use crate::plan::{Failure, PlanRow, Refusal};
 
 pub const ANALYZE_FORMAT: &str = "delegate-doctor.analyze/1";
 pub const ALL_LEVELS: [u32; 9] = [27, 28, 29, 30, 31, 32, 33, 34, 35];
@@ -595,14 +595,9 @@ fn render_gpu(g: &GpuReport) -> String {
     if !a.plan.is_empty() {
         out += &run_order_rows(&a.plan);
     }
-    if !a.refused.is_empty() {
-        out += &format!("\nOps refused by the {} ({}):\n", if a.delegate == "gpu" { "GPU delegate" } else { "LiteRT GPU accelerator" }, a.refused.len());
-        for r in &a.refused {
-            out += &format!("  {:>4}  {} v{}\n", r.index, r.op, r.version);
-            for reason in &r.reasons {
-                out += &format!("          - {}\n", if reason.is_empty() { "(no message: a DEQUANTIZE of constant fp16 weights, which stays on the CPU)" } else { reason });
-            }
-        }
+    out += &gpu_refusals(a, &a.refused, "");
+    for p in &a.other_subgraphs {
+        out += &gpu_other_subgraph(a, p);
     }
     out += &format!("\nVerdict: {}\n", g.verdict.summary);
     out += &a.assumptions.iter().map(|s| format!("Assumed: {s}.\n")).collect::<String>();
@@ -610,6 +605,44 @@ fn render_gpu(g: &GpuReport) -> String {
         out += &render_combined(c);
     }
     out
+}
+
+/// The refused ops of one subgraph of a GPU analysis (`place`: "" for the primary subgraph, else
+/// " in subgraph N").
+fn gpu_refusals(a: &GpuAnalysis, refused: &[Refusal], place: &str) -> String {
+    if refused.is_empty() {
+        return String::new();
+    }
+    let by = if a.delegate == "gpu" { "GPU delegate" } else { "LiteRT GPU accelerator" };
+    let mut out = format!("\nOps refused by the {by}{place} ({}):\n", refused.len());
+    for r in refused {
+        out += &format!("  {:>4}  {} v{}\n", r.index, r.op, r.version);
+        for reason in &r.reasons {
+            out += &format!("          - {}\n", if reason.is_empty() { "(no message: a DEQUANTIZE of constant fp16 weights, which stays on the CPU)" } else { reason });
+        }
+    }
+    out
+}
+
+/// A subgraph after the first (a control-flow body) that the GPU delegate is applied to: its
+/// figures, run order and refused ops (its log lines are already in the analysis's log).
+fn gpu_other_subgraph(a: &GpuAnalysis, p: &GpuSubgraphPlan) -> String {
+    let name = if p.name.is_empty() { String::new() } else { format!(" ({})", p.name) };
+    let mut out = format!(
+        "\nSubgraph {}{name}: {} of {} node{} in {} GPU kernel{}, {} partition{}.\n",
+        p.index,
+        p.delegated_nodes,
+        p.total_nodes,
+        plural(p.total_nodes),
+        p.delegate_kernels,
+        plural(p.delegate_kernels),
+        p.partitions,
+        plural(p.partitions)
+    );
+    if !p.plan.is_empty() {
+        out += &run_order_rows(&p.plan);
+    }
+    out + &gpu_refusals(a, &p.refused, &format!(" in subgraph {}", p.index))
 }
 
 fn render_summary(list: &[LevelReport]) -> String {

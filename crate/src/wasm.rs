@@ -12,12 +12,53 @@ use crate::delegates::gpu::policy::{Flavor, GpuOptions};
 use crate::delegates::xnnpack::XnnpackOptions;
 use crate::fixes::{self, FixOptions};
 use crate::nnapi::delegate::Options;
+use crate::plan::PlanRow;
 use crate::{analyze, inspect, model};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from_str(&format!("internal error while converting the result: {e}")))
+}
+
+/// An analysis report as JS objects. serde-wasm-bindgen builds each object field by field across
+/// the JS boundary, which for a plan of thousands of rows (a GPU delegate keeps one partition, so
+/// a large model leaves thousands of CPU rows) cost more than the analysis itself. The plans go
+/// through JSON instead (serde_json, then one `JSON.parse`): the same values, since a row holds
+/// only strings and integers below 2^53, and each is set in place of an empty plan serialized in
+/// its position, so the objects' keys keep their order.
+fn report_to_js(mut r: analyze::Report) -> Result<JsValue, JsValue> {
+    let plans = take_plans(&mut r);
+    let js = to_js(&r)?;
+    let analyses = js_sys::Array::from(&js_sys::Reflect::get(&js, &"analyses".into())?);
+    for (analysis, subgraph, plan) in plans {
+        let mut holder = analyses.get(analysis);
+        if let Some(k) = subgraph {
+            holder = js_sys::Array::from(&js_sys::Reflect::get(&holder, &"other_subgraphs".into())?).get(k);
+        }
+        js_sys::Reflect::set(&holder, &"plan".into(), &plan_to_js(&plan)?)?;
+    }
+    Ok(js)
+}
+
+/// Every plan of the report, moved out: (index in `analyses` as serialized — NNAPI first —,
+/// index in its `other_subgraphs` or `None` for the primary subgraph, rows).
+fn take_plans(r: &mut analyze::Report) -> Vec<(u32, Option<u32>, Vec<PlanRow>)> {
+    let mut plans = Vec::new();
+    let nnapi = r.analyses.iter_mut().map(|l| (&mut l.analysis.plan, l.analysis.other_subgraphs.iter_mut().map(|p| &mut p.plan).collect::<Vec<_>>()));
+    let gpu = r.gpu.iter_mut().map(|g| (&mut g.analysis.plan, g.analysis.other_subgraphs.iter_mut().map(|p| &mut p.plan).collect()));
+    let xnnpack = r.xnnpack.iter_mut().map(|x| (&mut x.analysis.plan, x.analysis.other_subgraphs.iter_mut().map(|p| &mut p.plan).collect()));
+    // The same order as `analyses` in the report's JSON: NNAPI, the GPU delegates, XNNPACK.
+    for (a, (main, others)) in nnapi.chain(gpu).chain(xnnpack).enumerate() {
+        plans.push((a as u32, None, std::mem::take(main)));
+        plans.extend(others.into_iter().enumerate().map(|(k, p)| (a as u32, Some(k as u32), std::mem::take(p))));
+    }
+    plans
+}
+
+fn plan_to_js(plan: &[PlanRow]) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(plan).map_err(|e| err(format!("internal error while converting the plan: {e}")))?;
+    js_sys::JSON::parse(&text)
 }
 
 fn err(e: impl std::fmt::Display) -> JsValue {
@@ -64,7 +105,7 @@ fn levels_or_all(levels: Vec<u32>) -> Vec<u32> {
 
 fn analyze_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsValue, JsValue> {
     let m = model::read(bytes).map_err(err)?;
-    to_js(&analyze::report(&m, &options_from(options)?, &levels_or_all(levels)))
+    report_to_js(analyze::report(&m, &options_from(options)?, &levels_or_all(levels)))
 }
 
 /// What `delegate-doctor analyze --delegate nnapi` reports by default: NNAPI at each level, each
@@ -73,7 +114,7 @@ fn analyze_combined_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> R
     let m = model::read(bytes).map_err(err)?;
     let mut r = analyze::report(&m, &options_from(options)?, &levels_or_all(levels));
     analyze::add_combined(&mut r, &m, &XnnpackOptions::default());
-    to_js(&r)
+    report_to_js(r)
 }
 
 /// What `delegate-doctor analyze --delegate all` reports: NNAPI at each level, then the classic
@@ -88,7 +129,7 @@ fn analyze_all_bytes(bytes: &[u8], options: JsValue, levels: Vec<u32>, gpu_optio
     analyze::add_gpu(&mut r, &m, Flavor::LiteRt, &g);
     analyze::add_xnnpack(&mut r, &m, &x);
     analyze::add_combined(&mut r, &m, &x);
-    to_js(&r)
+    report_to_js(r)
 }
 
 /// What `delegate-doctor analyze --delegate gpu|litert-gpu` reports: one GPU analysis, with its
@@ -99,7 +140,7 @@ fn analyze_gpu_bytes(bytes: &[u8], delegate: &str, gpu_options: JsValue) -> Resu
     let mut r = analyze::report(&m, &Options::default(), &[]);
     analyze::add_gpu(&mut r, &m, flavor, &gpu_options_from(gpu_options)?);
     analyze::add_combined(&mut r, &m, &XnnpackOptions::default());
-    to_js(&r)
+    report_to_js(r)
 }
 
 /// `delegate-doctor fix` for the options' `delegate` (NNAPI, or a GPU delegate with `gpu`).

@@ -409,6 +409,142 @@ mod gpu {
         assert_eq!(bytes, atrous([1, 4, 1, 4]));
     }
 
+    /// scores[1,8,8,5] → ARG_MAX (int64 class map) → CAST to float, and, with `compare`, EQUAL(map, 2)
+    /// with a scalar int64 constant → SELECT_V2 between float scalars (a second output).
+    fn argmax_readers(compare: bool) -> Vec<u8> {
+        use delegate_doctor::builder::const_i64;
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("scores", T::FLOAT32, &[1, 8, 8, 5]));
+        let axis = b.add(const_i32("axis", &[1], &[3]));
+        let map = b.add(tensor("class_map", T::INT64, &[1, 8, 8]));
+        b.op(Op::ARG_MAX, &[x, axis], &[map]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
+        let f = b.add(tensor("class_map_f", T::FLOAT32, &[1, 8, 8]));
+        b.op(Op::CAST, &[map], &[f]).options(opts!(CastOptions { in_data_type: T::INT64, out_data_type: T::FLOAT32 }));
+        b.output(f);
+        if compare {
+            let two = b.add(const_i64("person", &[], &[2]));
+            let is = b.add(tensor("is_person", T::BOOL, &[1, 8, 8]));
+            b.op(Op::EQUAL, &[map, two], &[is]);
+            let one = b.add(const_f32("one", &[], &[1.0]));
+            let zero = b.add(const_f32("zero", &[], &[0.0]));
+            let mask = b.add(tensor("mask", T::FLOAT32, &[1, 8, 8]));
+            b.op(Op::SELECT_V2, &[is, one, zero], &[mask]);
+            b.output(mask);
+        }
+        b.finish()
+    }
+
+    fn refused(r: &delegate_doctor::fixes::GpuFixReport, after: bool) -> Vec<(usize, String)> {
+        let a = if after { &r.after } else { &r.before };
+        a.refused.iter().map(|x| (x.index, x.reasons[0].clone())).collect()
+    }
+
+    fn nodes_of_largest(r: &delegate_doctor::fixes::GpuFixReport) -> Vec<usize> {
+        r.after.plan.iter().filter_map(|row| row.nodes.clone()).max_by_key(Vec::len).unwrap_or_default()
+    }
+
+    #[test]
+    fn int64_class_map_between_accepted_ops_becomes_int32_for_litert_gpu() {
+        let (bytes, r) = fix_gpu(&argmax_readers(true), Flavor::LiteRt, &FixOptions::default()).unwrap();
+        let int64 = |t: &str| format!("Tensor type(INT64) is not supported. {t}");
+        assert_eq!(
+            refused(&r, false),
+            [(0, int64("class_map")), (1, int64("class_map")), (2, "Can't parse inputs with const tensors.".to_string())]
+        );
+        assert_eq!(r.changes.iter().map(|c| (c.fix, c.op, c.op_type.as_str())).collect::<Vec<_>>(), [("int64-tensors", 0, "ARG_MAX")]);
+        assert_eq!(r.changes[0].what, "int64 tensor \"class_map\" → int32 (output type and its readers, 1 int64 constant beside it → int32)");
+        assert!(r.not_fixed.is_empty(), "{:?}", r.not_fixed);
+        // Before: CAST, EQUAL and ARG_MAX on the CPU, SELECT_V2 alone on the GPU; after: one kernel.
+        assert_eq!(r.largest_partition.map(|l| (l.before, l.after)), Some((1, 4)));
+        assert_eq!((r.after.outcome, nodes_of_largest(&r)), (Outcome::Full, vec![0, 1, 2, 3]));
+        let m = model::read(&bytes).unwrap();
+        let sg = &m.subgraphs[0];
+        let ops = &sg.operators;
+        let O::ArgMaxOptions(a) = &ops[0].options else { panic!("ARG_MAX options") };
+        assert_eq!(a.output_type, T::INT32);
+        assert_eq!(sg.tensors[ops[0].outputs[0] as usize].dtype, T::INT32);
+        let O::CastOptions(c) = &ops[1].options else { panic!("CAST options") };
+        assert_eq!((c.in_data_type, c.out_data_type), (T::INT32, T::FLOAT32));
+        let person = &sg.tensors[ops[2].inputs[1] as usize];
+        assert_eq!((person.dtype, person.name.as_str(), m.const_ints(person)), (T::INT32, "person/int32", Some(vec![2])));
+        assert_eq!(sg.outputs.iter().map(|&t| sg.tensors[t as usize].dtype).collect::<Vec<_>>(), [T::FLOAT32, T::FLOAT32]);
+    }
+
+    #[test]
+    fn classic_gpu_takes_the_cast_of_an_int32_class_map_but_no_int32_comparison() {
+        let (_, r) = fix_gpu(&argmax_readers(false), Flavor::Classic, &FixOptions::default()).unwrap();
+        assert_eq!(
+            refused(&r, false),
+            [(0, "Operation is not supported.".to_string()), (1, "Not supported Cast case. Input type: INT64 and output type: FLOAT32".to_string())]
+        );
+        assert_eq!(r.changes.iter().map(|c| (c.fix, c.op)).collect::<Vec<_>>(), [("int64-tensors", 0)]);
+        assert_eq!(refused(&r, true), [(0, "Operation is not supported.".to_string())], "ARG_MAX has no classic parser");
+        assert_eq!((r.after.outcome, nodes_of_largest(&r)), (Outcome::Partial, vec![1]));
+        // With the comparison, the EQUAL stays refused on int32 too (no classic type list takes it), so
+        // the change is taken back.
+        let (bytes, r) = fix_gpu(&argmax_readers(true), Flavor::Classic, &FixOptions::default()).unwrap();
+        assert!(r.changes.is_empty(), "{:?}", r.changes);
+        assert!(r.not_fixed.iter().any(|n| n.op_type == "CAST" && n.why.contains("int64-tensors: the rewritten ops were still refused")), "{:?}", r.not_fixed);
+        assert_eq!(bytes, argmax_readers(true));
+    }
+
+    #[test]
+    fn int64_tensors_needs_readers_that_give_the_same_results_and_no_graph_output() {
+        // ADD of the class map to itself computes in int64: not rewired.
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("scores", T::FLOAT32, &[1, 8, 8, 5]));
+        let axis = b.add(const_i32("axis", &[1], &[3]));
+        let map = b.add(tensor("class_map", T::INT64, &[1, 8, 8]));
+        b.op(Op::ARG_MAX, &[x, axis], &[map]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
+        let twice = b.add(tensor("twice", T::INT64, &[1, 8, 8]));
+        b.op(Op::ADD, &[map, map], &[twice]).options(opts!(AddOptions {}));
+        let f = b.add(tensor("f", T::FLOAT32, &[1, 8, 8]));
+        b.op(Op::CAST, &[map], &[f]);
+        b.output(twice);
+        b.output(f);
+        let (_, r) = fix_gpu(&b.finish(), Flavor::LiteRt, &FixOptions::default()).unwrap();
+        assert!(r.changes.is_empty());
+        let why = &r.not_fixed.iter().find(|n| n.op == 0).expect("ARG_MAX not fixed").why;
+        assert!(why.contains("int64-tensors: op 1 (ADD) reads the int64 tensor where int32 would change the op"), "{why}");
+        // The class map as a graph output too: the app's buffer would change type.
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("scores", T::FLOAT32, &[1, 8, 8, 5]));
+        let axis = b.add(const_i32("axis", &[1], &[3]));
+        let map = b.add(tensor("class_map", T::INT64, &[1, 8, 8]));
+        b.op(Op::ARG_MAX, &[x, axis], &[map]).options(opts!(ArgMaxOptions { output_type: T::INT64 }));
+        let f = b.add(tensor("f", T::FLOAT32, &[1, 8, 8]));
+        b.op(Op::CAST, &[map], &[f]);
+        b.output(map);
+        b.output(f);
+        let (_, r) = fix_gpu(&b.finish(), Flavor::LiteRt, &FixOptions::default()).unwrap();
+        assert!(r.changes.is_empty());
+        assert!(r.not_fixed[0].why.contains("int64-tensors: the int64 tensor is a graph input or output"), "{}", r.not_fixed[0].why);
+    }
+
+    #[test]
+    fn int64_constants_cure_the_gpu_refusals_of_mean_axes_and_litert_pad_paddings() {
+        use delegate_doctor::builder::const_i64;
+        let mut b = ModelBuilder::new();
+        let x = b.input(tensor("x", T::FLOAT32, &[1, 8, 8, 5]));
+        let pads = b.add(const_i64("paddings", &[4, 2], &[0, 0, 1, 1, 2, 2, 0, 0]));
+        let p = b.add(tensor("padded", T::FLOAT32, &[1, 10, 12, 5]));
+        b.op(Op::PAD, &[x, pads], &[p]);
+        let axes = b.add(const_i64("axes", &[2], &[1, 2]));
+        let m = b.add(tensor("mean", T::FLOAT32, &[1, 1, 1, 5]));
+        b.op(Op::MEAN, &[p, axes], &[m]).options(opts!(ReducerOptions { keep_dims: true }));
+        b.output(m);
+        let bytes = b.finish();
+        let axes_refusal = "MEAN supports int32 tensor for axes. But node has INT64".to_string();
+        let (_, r) = fix_gpu(&bytes, Flavor::Classic, &FixOptions::default()).unwrap();
+        assert_eq!(refused(&r, false), [(1, axes_refusal.clone())], "the classic delegate takes the int64 paddings");
+        assert_eq!(r.changes.iter().map(|c| (c.fix, c.op)).collect::<Vec<_>>(), [("int64-constants", 1)]);
+        assert_eq!((r.after.outcome, r.largest_partition.map(|l| (l.before, l.after))), (Outcome::Full, Some((1, 2))));
+        let (_, r) = fix_gpu(&bytes, Flavor::LiteRt, &FixOptions::default()).unwrap();
+        assert_eq!(refused(&r, false), [(0, "src has wrong size.".to_string()), (1, axes_refusal)]);
+        assert_eq!(r.changes.iter().map(|c| (c.fix, c.op)).collect::<Vec<_>>(), [("int64-constants", 0), ("int64-constants", 1)]);
+        assert_eq!((r.after.outcome, r.largest_partition.map(|l| (l.before, l.after))), (Outcome::Full, Some((0, 2))));
+    }
+
     #[test]
     fn classic_gpu_has_no_cure_for_arg_max() {
         let bytes = super::deeplab(super::ORIGINAL);

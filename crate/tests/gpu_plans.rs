@@ -822,6 +822,51 @@ fn every_subgraph_but_validation_ones_is_planned_in_order() {
     assert_eq!((a.delegated_nodes, a.total_nodes), (1, 3), "the top-level fields stay the primary subgraph's");
 }
 
+/// The text report lists the other subgraphs after the primary one's refusals (the JSON has them
+/// in `other_subgraphs`): their figures, run order and refused ops; the validation subgraph is not
+/// among them. The rows' names are the primary subgraph's tensors of the same indices, as
+/// benchmark_model prints them (`plan::RowNames`).
+#[test]
+fn cli_text_lists_the_other_subgraphs() {
+    let dir = std::env::temp_dir().join(format!("dd-gpu-plans-while-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("while.tflite");
+    std::fs::write(&path, while_model()).expect("write model");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_delegate-doctor"))
+        .args(["analyze", path.to_str().expect("utf-8"), "--delegate", "litert-gpu"])
+        .env_remove("DD_READ")
+        .output()
+        .expect("run the CLI");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let expected_tail = "
+Ops refused by the LiteRT GPU accelerator (1):
+     1  WHILE v1
+          - Operation is not supported.
+
+Subgraph 1 (cond): 1 of 1 node in 1 GPU kernel, 1 partition.
+
+============================== Run Order ==============================
+\t             [node type]\t[Name]
+\t               LITERT_CL\t[w]:1
+
+Subgraph 2 (body): 1 of 2 nodes in 1 GPU kernel, 2 partitions.
+
+============================== Run Order ==============================
+\t             [node type]\t[Name]
+\t        L2_NORMALIZATION\t[a]:0
+\t               LITERT_CL\t[w]:2
+
+Ops refused by the LiteRT GPU accelerator in subgraph 2 (1):
+     0  L2_NORMALIZATION v1
+          - Operation is not supported.
+
+Verdict: ";
+    assert!(text.contains(expected_tail), "missing\n{expected_tail}\nin:\n{text}");
+    assert!(!text.contains("VALIDATION") && !text.contains("Subgraph 3"), "{text}");
+}
+
 /// A model whose every subgraph is one GPU kernel but one: not `Full`.
 #[test]
 fn full_needs_every_subgraph_on_one_kernel() {

@@ -9,6 +9,8 @@ dilations and input sizes, SAME padding even and uneven, VALID) and for Google's
   BUILTIN_WITHOUT_DEFAULT_DELEGATES), num_threads=1, each comparison on one backend;
 * for litert-gpu, the real accelerator's log block and node set for the fixed model equal what
   `analyze --delegate litert-gpu` predicts for it.
+The same for the int64 fixtures of crate/examples/make_gpu_int64_fixtures.rs (int64-tensors,
+int64-constants), with the fixes each delegate gets from the manifest.
 
 Run from the repository root:
     .venv/bin/python -m unittest tests/python/test_gpu_fixes.py -v
@@ -132,6 +134,78 @@ class DilatedConvFixes(unittest.TestCase):
                     real, ours = assert_accelerator_agrees(self, fixed)
                     self.assertEqual(real["refusals"], [])
                     self.assertEqual(ours["outcome"], "full")
+                    self.assertEqual(len(real["gpu_nodes"]), ours["total_nodes"])
+
+
+def assert_mean_over_hw(test, original, fixed, seed):
+    """The original cannot run (TFLite's MEAN refuses int64 axes in Prepare): the fixed model's
+    MEAN over H and W against numpy, on both CPU backends (float rounding of the sum: < 1e-6)."""
+    with test.assertRaises(RuntimeError):
+        dd.interpreter(original, BACKENDS[0])
+    sets = inputs_for(original, seed)
+    for b in BACKENDS:
+        for values, result in zip(sets, dd.run(fixed, b, "gpu-fix", sets)):
+            (got,) = result.values()
+            want = values[0].astype(np.float64).mean(axis=(1, 2), keepdims=True)
+            test.assertLess(np.max(np.abs(got - want)), 1e-6, b)
+
+
+class Int64Fixes(unittest.TestCase):
+    """int64-tensors (an ARG_MAX's int64 class map read by CAST, GATHER, ONE_HOT or a comparison) and
+    int64-constants (PAD paddings, MEAN axes) for both GPU delegates, on the models of
+    crate/examples/make_gpu_int64_fixtures.rs: the fixes the manifest names are made, the fixed
+    model gives bit-identical outputs on both CPU backends, the largest GPU partition grows, and the
+    real accelerator's refusals and node set equal our prediction for the original and the fixed
+    model."""
+
+    @classmethod
+    def setUpClass(cls):
+        dd.binary()
+        cls._dir = tempfile.TemporaryDirectory(prefix="dd-gpu-int64-")
+        cls.dir = Path(cls._dir.name)
+        subprocess.run(["cargo", "run", "-q", "--example", "make_gpu_int64_fixtures", "--", str(cls.dir)],
+                       cwd=dd.REPO, check=True)
+        cls.manifest = json.loads((cls.dir / "manifest.json").read_text())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._dir.cleanup()
+
+    def test_a_fixes_made_and_outputs_identical(self):
+        self.assertGreaterEqual(len(self.manifest), 7)
+        for n, entry in enumerate(self.manifest):
+            path = self.dir / entry["file"]
+            for delegate in ("gpu", "litert-gpu"):
+                with self.subTest(model=entry["file"], delegate=delegate):
+                    fixed, report = dd.fix(path, "--delegate", delegate, "--format", "json",
+                                           name=f"{delegate}-{entry['file']}")
+                    self.assertEqual([c["fix"] for c in report["changes"]], entry["fixes"][delegate])
+                    if not report["changes"]:
+                        continue
+                    self.assertTrue(all(c["exactness"] == "exact" for c in report["changes"]), report["changes"])
+                    grown = report["largest_partition"]
+                    self.assertGreater(grown["after"], grown["before"])
+                    if delegate == "litert-gpu":
+                        self.assertEqual(report["after"]["outcome"], "full")
+                    if entry["original_runs"]:
+                        assert_identical_runs(self, path, fixed, seed=n)
+                    else:
+                        assert_mean_over_hw(self, path, fixed, seed=n)
+
+    def test_b_litert_gpu_accepts_what_we_predict(self):
+        why = litert_gpu.lavapipe_missing()
+        if why:
+            self.skipTest(why)
+        for entry in self.manifest:
+            path = self.dir / entry["file"]
+            with self.subTest(model=entry["file"]):
+                if entry["original_runs"]:
+                    real, _ = assert_accelerator_agrees(self, path)
+                    self.assertNotEqual(real["refusals"], [])
+                fixed, _ = dd.fix(path, "--delegate", "litert-gpu", "--format", "json", name=f"oracle-{entry['file']}")
+                real, ours = assert_accelerator_agrees(self, fixed)
+                if entry["fixes"]["litert-gpu"]:
+                    self.assertEqual(real["refusals"], [])
                     self.assertEqual(len(real["gpu_nodes"]), ours["total_nodes"])
 
 

@@ -3,6 +3,7 @@
 //! NNAPI has no int64 operands: an accepted op with one makes building the NNAPI model fail
 //! ("Failed to add NN API tensor: type INT64 is not supported.", nnapi_delegate.cc), and some ops
 //! refuse them in Validate ("Begin type should be Int32", "Multipliers should be Int32", …).
+//! The GPU delegates refuse some of them too (see `cures`).
 //!
 //! Changes: each such input is rewired to a new int32 constant with the same values (the int64
 //! tensor stays in the file for any other reader). Why it is exact: every kernel involved accepts
@@ -15,9 +16,28 @@ use crate::surgery::Draft;
 pub const ID: &str = "int64-constants";
 
 /// The NNAPI Validate messages this fix removes (the int64 value is read where int32 is
-/// required). The GPU delegates do not type-check constant tensors (their filters look at arena
-/// tensors only), so constant int64 operands cost them nothing.
+/// required), and the GPU delegates' refusals of constant int64 operands. Their tensor filters
+/// look at arena tensors only, but their op checks do not:
+/// * both: `CheckAxesAreInt32Const` ("MEAN supports int32 tensor for axes. But node has INT64",
+///   tflite/tools/versioning/gpu_compatibility.cc 232-244; MEAN, SUM, REDUCE_*) and
+///   `CheckGatherGpuDelegateCompatibility` ("Only accept INT32 indices", 833-850);
+/// * LiteRT GPU: a constant read as int32 values (`PreCheckCopyData<int32_t>`,
+///   ml_drift_delegate/tflite/operation_parser.h ~196) whose bytes are 8 per element: "src has
+///   wrong size." (PAD paddings, TRANSPOSE perm, …; `plan` checks there is an int64 operand, and
+///   the planner takes the change back if the op stays refused).
 pub fn cures(d: Delegate, reason: &str) -> bool {
+    match d {
+        Delegate::Nnapi => cures_nnapi(reason),
+        Delegate::Gpu => cures_gpu(reason),
+        Delegate::LitertGpu => cures_gpu(reason) || reason == "src has wrong size.",
+    }
+}
+
+fn cures_gpu(reason: &str) -> bool {
+    reason.ends_with(" supports int32 tensor for axes. But node has INT64") || reason == "Only accept INT32 indices"
+}
+
+fn cures_nnapi(reason: &str) -> bool {
     const MESSAGES: [&str; 9] = [
         "Begin type should be Int32",
         "Size type should be Int32",
@@ -29,8 +49,7 @@ pub fn cures(d: Delegate, reason: &str) -> bool {
         "Axis should be Int32",
         "NNAPI only supports axis as int32. If the axis type is int64 and constant we can convert it",
     ];
-    d == Delegate::Nnapi
-        && (MESSAGES.iter().any(|m| reason.starts_with(m)) || reason.starts_with("Failed to add NN API tensor: type INT64"))
+    MESSAGES.iter().any(|m| reason.starts_with(m)) || reason.starts_with("Failed to add NN API tensor: type INT64")
 }
 
 /// Which inputs of an op are shape-like operands that kernels accept as int32 too.

@@ -16,6 +16,7 @@ pub mod cut;
 pub mod dilated_conv;
 pub mod fp16_weights;
 pub mod int64;
+pub mod int64_tensors;
 pub mod pool;
 pub mod resize;
 
@@ -35,8 +36,8 @@ pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target};
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
 /// Every fix, in the order the planner tries them.
-pub const ALL_FIXES: [&str; 8] =
-    [argmax::ID, resize::ID, pool::ID, int64::ID, bias::ID, fp16_weights::ID, dilated_conv::ID, cut::ID];
+pub const ALL_FIXES: [&str; 9] =
+    [argmax::ID, resize::ID, pool::ID, int64::ID, int64_tensors::ID, bias::ID, fp16_weights::ID, dilated_conv::ID, cut::ID];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -165,6 +166,7 @@ enum Planned {
     Resize(resize::Plan),
     Pool(pool::Plan),
     Int64(int64::Plan),
+    Int64Tensors(int64_tensors::Plan),
     Bias(bias::Plan),
     Fp16Weights(fp16_weights::Plan),
     DilatedConv(dilated_conv::Plan),
@@ -177,6 +179,7 @@ impl Planned {
             Planned::Resize(_) => resize::ID,
             Planned::Pool(_) => pool::ID,
             Planned::Int64(_) => int64::ID,
+            Planned::Int64Tensors(_) => int64_tensors::ID,
             Planned::Bias(_) => bias::ID,
             Planned::Fp16Weights(_) => fp16_weights::ID,
             Planned::DilatedConv(_) => dilated_conv::ID,
@@ -187,6 +190,7 @@ impl Planned {
     fn anchor(&self, i: usize) -> usize {
         match self {
             Planned::DilatedConv(p) => p.s2b,
+            Planned::Int64Tensors(p) => p.producer,
             _ => i,
         }
     }
@@ -200,6 +204,7 @@ impl Planned {
             Planned::Resize(p) => resize::apply(d, p),
             Planned::Pool(p) => pool::apply(d, p),
             Planned::Int64(p) => int64::apply(d, p),
+            Planned::Int64Tensors(p) => int64_tensors::apply(d, p),
             Planned::Bias(p) => bias::apply(d, p),
             Planned::Fp16Weights(p) => fp16_weights::apply(d, p),
             Planned::DilatedConv(p) => dilated_conv::apply(d, p),
@@ -211,11 +216,12 @@ type Cures = fn(Delegate, &str) -> bool;
 
 /// Which fix might cure a reason the delegate gave, and how to plan it.
 fn fixes_for(d: Delegate, reason: &str) -> Vec<(&'static str, Cures)> {
-    let all: [(&'static str, Cures); 7] = [
+    let all: [(&'static str, Cures); 8] = [
         (argmax::ID, argmax::cures),
         (resize::ID, resize::cures),
         (pool::ID, pool::cures),
         (int64::ID, int64::cures),
+        (int64_tensors::ID, int64_tensors::cures),
         (bias::ID, bias::cures),
         (fp16_weights::ID, fp16_weights::cures),
         (dilated_conv::ID, dilated_conv::cures),
@@ -229,6 +235,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
         resize::ID => resize::plan(c, i).map(Planned::Resize),
         pool::ID => pool::plan(c, i).map(Planned::Pool),
         int64::ID => int64::plan(c, i).map(Planned::Int64),
+        int64_tensors::ID => int64_tensors::plan(c, i).map(Planned::Int64Tensors),
         bias::ID => bias::plan(c, i).map(Planned::Bias),
         fp16_weights::ID => fp16_weights::plan(c, i).map(Planned::Fp16Weights),
         dilated_conv::ID => dilated_conv::plan(c, i).map(Planned::DilatedConv),

@@ -570,22 +570,23 @@ fn axis_from_index(t: &Tensor, index: i32) -> Check {
 
 /// `CheckAllDimensions<Shape>` (operation_parser.cc).
 fn check_all_dimensions(dims: &[i32], layout: Layout) -> Check {
-    let shown = shape_debug_string(dims);
+    // Formatted only for a refusal: this runs for every constant read (each conv's weights).
+    let shown = || shape_debug_string(dims);
     match layout {
         Layout::Scalar if dims.iter().all(|&d| d == 1) => Ok(()),
-        Layout::Scalar => Err(format!("{shown}  cannot be reduced to scalar.")),
+        Layout::Scalar => Err(format!("{}  cannot be reduced to scalar.", shown())),
         Layout::Linear if is_linear_convertible(dims) => Ok(()),
         Layout::Linear => Err("Isn't linear convertible.".into()),
         Layout::Hwc => match dims.len() {
             3 => Ok(()),
             4 if dims[0] == 1 => Ok(()),
             4 => Err("Batch size is not equal to 1.".into()),
-            _ => Err(format!("Expected a 3D tensor of shape HxWxC or a 4D tensor of shape 1xHxWxC but got {shown}")),
+            _ => Err(format!("Expected a 3D tensor of shape HxWxC or a 4D tensor of shape 1xHxWxC but got {}", shown())),
         },
         Layout::Hw if dims.len() == 2 => Ok(()),
-        Layout::Hw => Err(format!("Expected a 2D tensor of shape HxW but got {shown}")),
+        Layout::Hw => Err(format!("Expected a 2D tensor of shape HxW but got {}", shown())),
         Layout::Ohwi if dims.len() == 4 => Ok(()),
-        Layout::Ohwi => Err(format!("Expected a 4D tensor of shape OxHxWxI but got {shown}")),
+        Layout::Ohwi => Err(format!("Expected a 4D tensor of shape OxHxWxI but got {}", shown())),
         Layout::Bhwc => check_tensor_shape(dims, None),
     }
 }
