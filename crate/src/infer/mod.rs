@@ -17,11 +17,13 @@
 
 pub mod add;
 pub mod argmax;
+pub mod compare;
 pub mod concat;
 pub mod conv;
 pub mod depthwise;
 pub mod engine;
 pub mod gemm;
+pub mod mean;
 pub mod photo;
 pub mod pool;
 pub mod program;
