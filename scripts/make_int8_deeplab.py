@@ -6,10 +6,12 @@ weights, int8 activations, int32 biases; min/max calibration). The calibration s
 photos in ../shared/samples (resized with Pillow's bilinear filter, as the page does, plus their
 mirror images and four crops each), fed as (pixel − 127.5) / 127.5.
 
-The quantizer keeps the float input and output and puts QUANTIZE / DEQUANTIZE at the ends
-("float I/O"). With --int8-io those two ops are removed, so the model takes and gives int8 tensors.
+The quantizer gives an int8 input and a DEQUANTIZE before the float ARG_MAX (int32 class map).
+--logits float drops the ARG_MAX (float logits out), --logits int8 the DEQUANTIZE too (int8
+logits out); --float-input puts a QUANTIZE in front (float32 in).
 
-    .venv/bin/python scripts/make_int8_deeplab.py FLOAT.tflite OUT.tflite [--int8-io] [--samples DIR]
+    .venv/bin/python scripts/make_int8_deeplab.py FLOAT.tflite OUT.tflite [--logits int8|float]
+        [--float-input] [--samples DIR]
 """
 
 import argparse
@@ -88,45 +90,81 @@ def quantize(src, samples):
     return bytes(q.quantize(result).quantized_model)
 
 
-def strip_io_conversions(model_bytes):
-    """Removes a QUANTIZE that reads a graph input and a DEQUANTIZE that writes a graph output, so
-    the graph takes and gives their int8 tensors; the signature follows."""
-    from ai_edge_litert import schema_py_generated as fb
+def _ops(model):
     from ai_edge_litert.tools import flatbuffer_utils
 
-    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(model_bytes))
-    sg = model.subgraphs[0]
-    code = lambda op: flatbuffer_utils.get_builtin_code_from_operator_code(model.operatorCodes[op.opcodeIndex])
-    ins, outs = list(sg.inputs), list(sg.outputs)
-    keep = []
-    renamed = {}
-    for op in sg.operators:
-        if code(op) == fb.BuiltinOperator.QUANTIZE and op.inputs[0] in ins:
-            ins[ins.index(op.inputs[0])] = op.outputs[0]
-            renamed[int(op.inputs[0])] = int(op.outputs[0])
-        elif code(op) == fb.BuiltinOperator.DEQUANTIZE and op.outputs[0] in outs:
-            outs[outs.index(op.outputs[0])] = op.inputs[0]
-            renamed[int(op.outputs[0])] = int(op.inputs[0])
-        else:
-            keep.append(op)
-    sg.operators, sg.inputs, sg.outputs = keep, np.array(ins, dtype=np.int32), np.array(outs, dtype=np.int32)
+    return lambda op: flatbuffer_utils.get_builtin_code_from_operator_code(model.operatorCodes[op.opcodeIndex])
+
+
+def _retarget_signature(model, old, new):
     for sig in model.signatureDefs or []:
         for m in list(sig.inputs) + list(sig.outputs):
-            m.tensorIndex = renamed.get(int(m.tensorIndex), m.tensorIndex)
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+            if int(m.tensorIndex) == old:
+                m.tensorIndex = new
+
+
+def logits_output(model, as_int8):
+    """Drops the final ARG_MAX, so the model gives the (dequantized) logits; with `as_int8` the
+    DEQUANTIZE before it goes too and the output is the int8 logits."""
+    from ai_edge_litert import schema_py_generated as fb
+
+    sg, code = model.subgraphs[0], _ops(model)
+    for kind in [fb.BuiltinOperator.ARG_MAX] + ([fb.BuiltinOperator.DEQUANTIZE] if as_int8 else []):
+        out = int(sg.outputs[0])
+        producer = next(op for op in sg.operators if int(op.outputs[0]) == out)
+        if code(producer) != kind:
+            raise SystemExit(f"the model's output is not computed by op {kind}")
+        sg.operators = [op for op in sg.operators if op is not producer]
+        sg.outputs = np.array([int(producer.inputs[0])], dtype=np.int32)
+        _retarget_signature(model, out, int(producer.inputs[0]))
+
+
+def float_input(model):
+    """Puts a QUANTIZE in front of the int8 input, so the model takes float32 (as TF's converter
+    does with `inference_input_type=tf.float32`)."""
+    from ai_edge_litert import schema_py_generated as fb
+
+    sg = model.subgraphs[0]
+    old = int(sg.inputs[0])
+    t = sg.tensors[old]
+    if t.type != fb.TensorType.INT8:
+        raise SystemExit("the model's input is not int8")
+    new = fb.TensorT()
+    new.name, new.shape, new.type = t.name + b"_float", t.shape, fb.TensorType.FLOAT32
+    buffer = fb.BufferT()
+    model.buffers.append(buffer)
+    new.buffer = len(model.buffers) - 1
+    sg.tensors.append(new)
+    index = len(sg.tensors) - 1
+    code = next((i for i, c in enumerate(model.operatorCodes) if _ops(model)(type("o", (), {"opcodeIndex": i})) == fb.BuiltinOperator.QUANTIZE), None)
+    if code is None:
+        c = fb.OperatorCodeT()
+        c.builtinCode, c.deprecatedBuiltinCode, c.version = fb.BuiltinOperator.QUANTIZE, fb.BuiltinOperator.QUANTIZE, 1
+        model.operatorCodes.append(c)
+        code = len(model.operatorCodes) - 1
+    op = fb.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = code, np.array([index], dtype=np.int32), np.array([old], dtype=np.int32)
+    sg.operators = [op] + list(sg.operators)
+    sg.inputs = np.array([index], dtype=np.int32)
+    _retarget_signature(model, old, index)
 
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("float_model")
     ap.add_argument("out")
-    ap.add_argument("--int8-io", action="store_true", help="remove the QUANTIZE/DEQUANTIZE at the ends")
+    ap.add_argument("--logits", choices=("int8", "float"), help="drop the ARG_MAX (and for int8 the DEQUANTIZE before it)")
+    ap.add_argument("--float-input", action="store_true", help="take float32 through a QUANTIZE")
     ap.add_argument("--samples", default=str(SAMPLES))
     a = ap.parse_args(argv)
-    model = quantize(a.float_model, a.samples)
-    if a.int8_io:
-        model = strip_io_conversions(model)
-    Path(a.out).write_bytes(model)
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(quantize(a.float_model, a.samples)))
+    if a.logits:
+        logits_output(model, a.logits == "int8")
+    if a.float_input:
+        float_input(model)
+    Path(a.out).write_bytes(bytes(flatbuffer_utils.convert_object_to_bytearray(model)))
     print(f"wrote {a.out}")
 
 

@@ -63,12 +63,18 @@ impl Engine {
     /// returns one buffer per output.
     pub fn run(&mut self, inputs: Vec<Buf>) -> Result<Vec<Buf>, String> {
         let mut bufs = self.run_graph(inputs, false)?;
-        Ok(self.program.outputs.iter().map(|o| std::mem::take(&mut bufs[o.index])).collect())
+        let outputs = self.program.outputs.iter().map(|o| {
+            let b = std::mem::take(&mut bufs[o.index]);
+            if o.element == Element::I8 { unshift_int8(b) } else { b }
+        });
+        Ok(outputs.collect())
     }
 
     /// Runs the graph and keeps every tensor (for comparing layer by layer with a reference).
     pub fn run_keeping_all(&mut self, inputs: Vec<Buf>) -> Result<Vec<Buf>, String> {
-        self.run_graph(inputs, true)
+        let bufs = self.run_graph(inputs, true)?;
+        let int8 = &self.program.int8;
+        Ok(bufs.into_iter().enumerate().map(|(t, b)| if int8[t] { unshift_int8(b) } else { b }).collect())
     }
 
     fn check_inputs(&self, inputs: &[Buf]) -> Result<(), String> {
@@ -95,10 +101,10 @@ impl Engine {
         self.check_inputs(&inputs)?;
         let mut bufs = vec![Buf::Empty; self.program.tensor_count];
         for (info, buf) in self.program.inputs.iter().zip(inputs) {
-            bufs[info.index] = buf;
+            bufs[info.index] = shift_int8(buf);
         }
         for (t, values) in &self.program.constants {
-            bufs[*t] = values.clone();
+            bufs[*t] = shift_int8(values.clone());
         }
         self.step_ms.clear();
         for (s, step) in self.program.steps.iter().enumerate() {
@@ -118,6 +124,22 @@ impl Engine {
             }
         }
         Ok(bufs)
+    }
+}
+
+/// An int8 tensor as the kernels hold it: each value plus 128, as uint8 (`program::INT8_OFFSET`).
+fn shift_int8(b: Buf) -> Buf {
+    match b {
+        Buf::I8(v) => Buf::U8(v.into_iter().map(|x| (x as u8) ^ 0x80).collect()),
+        other => other,
+    }
+}
+
+/// The int8 values of a shifted tensor.
+fn unshift_int8(b: Buf) -> Buf {
+    match b {
+        Buf::U8(v) => Buf::I8(v.into_iter().map(|x| (x ^ 0x80) as i8).collect()),
+        other => other,
     }
 }
 
@@ -283,7 +305,6 @@ fn zeros(info: &TensorInfo) -> Buf {
 #[derive(Debug, Default)]
 struct Pool {
     u8s: Vec<Vec<u8>>,
-    i8s: Vec<Vec<i8>>,
     f32s: Vec<Vec<f32>>,
 }
 
@@ -291,18 +312,13 @@ impl Pool {
     fn give(&mut self, b: Buf) {
         match b {
             Buf::U8(v) => self.u8s.push(v),
-            Buf::I8(v) => self.i8s.push(v),
             Buf::F32(v) => self.f32s.push(v),
-            Buf::I32(_) | Buf::I64(_) | Buf::Empty => {}
+            Buf::I8(_) | Buf::I32(_) | Buf::I64(_) | Buf::Empty => {}
         }
     }
 
     fn u8(&mut self, n: usize) -> Vec<u8> {
         take_fitting(&mut self.u8s, n)
-    }
-
-    fn i8(&mut self, n: usize) -> Vec<i8> {
-        take_fitting(&mut self.i8s, n)
     }
 
     fn f32(&mut self, n: usize) -> Vec<f32> {
@@ -322,13 +338,6 @@ fn into_u8(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<u8>)) -> Buf {
     let mut out = pool.u8(size);
     f(&mut out);
     Buf::U8(out)
-}
-
-/// Runs `f` on a recycled int8 buffer of `size` values and returns it as a tensor.
-fn into_i8(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<i8>)) -> Buf {
-    let mut out = pool.i8(size);
-    f(&mut out);
-    Buf::I8(out)
 }
 
 /// Runs `f` on a recycled float buffer of `size` values and returns it as a tensor.
@@ -361,7 +370,9 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         }
         (Kernel::Slice(k), x) => k.run_any(x),
         (Kernel::ArgMax(k), x) => super::argmax::run(k, x),
-        (Kernel::QuantMean(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run_u8(x, o)),
-        (Kernel::QuantMean(k), x) => into_i8(pool, size, |o| k.run_i8(x.i8(), o)),
+        (Kernel::QuantMean(k), x) => into_u8(pool, size, |o| k.run_u8(x.u8(), o)),
+        (Kernel::Quantize(k), x) => into_u8(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::Requantize(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o)),
+        (Kernel::Dequantize(k), x) => into_f32(pool, size, |o| k.run(x.u8(), o)),
     }
 }

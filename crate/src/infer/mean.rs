@@ -41,7 +41,9 @@ impl Reduction {
     }
 }
 
-/// uint8 or int8 MEAN with XNNPACK's arithmetic; `lo..=hi` is the type's range.
+/// uint8 or int8 MEAN with XNNPACK's arithmetic; `lo..=hi` is the type's range. int8 tensors are
+/// stored shifted by `offset` (128, see `program::INT8_OFFSET`); the arithmetic is done on the
+/// true int8 values, since its float rounding is not shift-invariant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantMean {
     pub reduction: Reduction,
@@ -49,36 +51,42 @@ pub struct QuantMean {
     zero_point: f32,
     lo: f32,
     hi: f32,
+    offset: i32,
 }
 
 impl QuantMean {
-    pub fn new(reduction: Reduction, s_in: f32, zp_in: i32, s_out: f32, zp_out: i32, lo: i32, hi: i32) -> QuantMean {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(reduction: Reduction, s_in: f32, zp_in: i32, s_out: f32, zp_out: i32, lo: i32, hi: i32, offset: i32) -> QuantMean {
         let n = reduction.reduced;
         let scale = (s_in / s_out) * (1.0f32 / n as f32);
         // XNNPACK multiplies n and the zero point as int32 and converts the product to float.
         let zero_point = zp_out as f32 - ((n as i32).wrapping_mul(zp_in)) as f32 * scale;
-        QuantMean { reduction, scale, zero_point, lo: lo as f32, hi: hi as f32 }
+        QuantMean { reduction, scale, zero_point, lo: lo as f32, hi: hi as f32, offset }
     }
 
-    /// The sum of every reduced value as int32, per output (`sums.len()` = outer × inner).
-    fn sums<T: Copy + Into<i32>>(&self, input: &[T]) -> Vec<i32> {
+    /// The sum of every reduced (true) value as int32, per output (outer × inner sums).
+    fn sums(&self, input: &[u8]) -> Vec<i32> {
         let Reduction { outer, reduced, inner } = self.reduction;
+        let shift = (reduced as i32).wrapping_mul(self.offset);
         let mut sums = vec![0i32; outer * inner];
         for o in 0..outer {
             let acc = &mut sums[o * inner..][..inner];
             for r in 0..reduced {
                 let row = &input[(o * reduced + r) * inner..][..inner];
                 for (a, &x) in acc.iter_mut().zip(row) {
-                    *a = a.wrapping_add(x.into());
+                    *a = a.wrapping_add(x as i32);
                 }
+            }
+            for a in acc.iter_mut() {
+                *a = a.wrapping_sub(shift);
             }
         }
         sums
     }
 
-    fn convert(&self, sum: i32) -> f32 {
+    fn convert(&self, sum: i32) -> i32 {
         // nearbyint in the default rounding mode: half to even.
-        (sum as f32 * self.scale + self.zero_point).round_ties_even().clamp(self.lo, self.hi)
+        (sum as f32 * self.scale + self.zero_point).round_ties_even().clamp(self.lo, self.hi) as i32 + self.offset
     }
 
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
@@ -86,14 +94,6 @@ impl QuantMean {
         sized(output, sums.len());
         for (o, &s) in output.iter_mut().zip(&sums) {
             *o = self.convert(s) as u8;
-        }
-    }
-
-    pub fn run_i8(&self, input: &[i8], output: &mut Vec<i8>) {
-        let sums = self.sums(input);
-        sized(output, sums.len());
-        for (o, &s) in output.iter_mut().zip(&sums) {
-            *o = self.convert(s) as i8;
         }
     }
 }
@@ -113,14 +113,15 @@ mod tests {
     #[test]
     fn even_windows_round_ties_to_even() {
         // Same scales, zero point 0: the mean of {1, 2} is 1.5 → 2, of {2, 3} 2.5 → 2.
-        let m = QuantMean::new(Reduction { outer: 1, reduced: 2, inner: 2 }, 0.5, 0, 0.5, 0, 0, 255);
+        let m = QuantMean::new(Reduction { outer: 1, reduced: 2, inner: 2 }, 0.5, 0, 0.5, 0, 0, 255, 0);
         let mut out = Vec::new();
         m.run_u8(&[1, 2, 2, 3], &mut out);
         assert_eq!(out, vec![2, 2]);
         // With a zero point the offset is folded into the float bias.
-        let m = QuantMean::new(Reduction { outer: 1, reduced: 4, inner: 1 }, 1.0, 10, 1.0, -5, -128, 127);
+        // int8 values 10, 12, 14, 16 stored shifted by 128: mean 13 − 10 + (−5) = −2.
+        let m = QuantMean::new(Reduction { outer: 1, reduced: 4, inner: 1 }, 1.0, 10, 1.0, -5, -128, 127, 128);
         let mut out = Vec::new();
-        m.run_i8(&[10, 12, 14, 16], &mut out); // mean 13 − 10 + (−5) = −2
-        assert_eq!(out, vec![-2]);
+        m.run_u8(&[138, 140, 142, 144], &mut out);
+        assert_eq!(out, vec![126]);
     }
 }

@@ -28,6 +28,7 @@ pub mod photo;
 pub mod pool;
 pub mod program;
 pub mod quant;
+pub mod quantize;
 pub mod resize;
 pub mod simd;
 pub mod slice;

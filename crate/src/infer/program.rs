@@ -10,6 +10,7 @@ use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
 use super::mean::{QuantMean, Reduction};
+use super::quantize::{Dequantize, Quantize, Requantize};
 use super::resize::ResizeBilinear;
 use super::slice::Slice;
 pub use super::tensor::Element;
@@ -31,6 +32,9 @@ pub enum Kernel {
     ArgMax(ArgMax),
     Slice(Slice),
     QuantMean(QuantMean),
+    Quantize(Quantize),
+    Requantize(Requantize),
+    Dequantize(Dequantize),
 }
 
 /// ARG_MAX over the last axis of `classes` values, into an int32 or int64 tensor.
@@ -57,6 +61,9 @@ impl Kernel {
             Kernel::ArgMax(_) => "ArgMax".into(),
             Kernel::Slice(_) => "Slice".into(),
             Kernel::QuantMean(_) => "QuantMean".into(),
+            Kernel::Quantize(_) => "Quantize".into(),
+            Kernel::Requantize(_) => "Requantize".into(),
+            Kernel::Dequantize(_) => "Dequantize".into(),
         }
     }
 }
@@ -115,6 +122,8 @@ pub struct Program {
     pub last_use: Vec<usize>,
     /// For each tensor, its number of values.
     pub sizes: Vec<usize>,
+    /// For each tensor, whether it is int8 (held shifted by `INT8_OFFSET` while the graph runs).
+    pub int8: Vec<bool>,
 }
 
 /// Why a model cannot run, one line per problem, each naming the operator.
@@ -194,7 +203,8 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     for &o in &wanted {
         last_use[o] = usize::MAX;
     }
-    Ok(Program { steps, tensor_count: sg.tensors.len(), inputs, outputs, constants, last_use, sizes })
+    let int8 = sg.tensors.iter().map(|t| t.dtype == TensorType::INT8).collect();
+    Ok(Program { steps, tensor_count: sg.tensors.len(), inputs, outputs, constants, last_use, sizes, int8 })
 }
 
 /// The graph's inputs or outputs (`what`) with their shapes and types; problems are collected.
@@ -320,6 +330,37 @@ fn params(t: &Tensor) -> Res<QParams> {
     }
 }
 
+/// int8 tensors are stored as uint8 values plus 128 while the graph runs (`Engine` converts at the
+/// graph's inputs and outputs), so that the uint8 kernels run them: XNNPACK's qs8 and qu8 kernels
+/// (fp32 requantization, `vadd`, `ibilinear`) are the same integer arithmetic on values and zero
+/// points shifted by 128. Kernels whose arithmetic is not shift-invariant (MEAN, int8
+/// AVERAGE_POOL_2D, activation bounds) work in the int8 domain.
+pub const INT8_OFFSET: i32 = 128;
+
+/// The parameters a uint8 kernel uses for a tensor: int8 zero points shifted by `INT8_OFFSET`.
+fn kparams(t: &Tensor) -> Res<QParams> {
+    let p = params(t)?;
+    let shift = if t.dtype == TensorType::INT8 { INT8_OFFSET } else { 0 };
+    Ok(QParams { zero_point: p.zero_point + shift, ..p })
+}
+
+/// XNNPACK's bounds of a fused activation on a quantized output (`xnn_qu8_quantize` /
+/// `xnn_qs8_quantize`: `lrintf(clamp(v / scale + zero_point))` in the tensor's own type), in the
+/// kernel's (shifted) domain.
+fn xnn_bounds(act: Activation, out: &Tensor) -> Res<(i32, i32)> {
+    let p = params(out)?;
+    if out.dtype != TensorType::INT8 {
+        return Ok(xnn_activation_range(act, p.scale, p.zero_point));
+    }
+    let q = |v: f32| (v / p.scale + p.zero_point as f32).clamp(-128.0, 127.0).round_ties_even() as i32 + INT8_OFFSET;
+    Ok(match act {
+        Activation::None => (0, 255),
+        Activation::Relu => (q(0.0), 255),
+        Activation::Relu6 => (q(0.0), q(6.0)),
+        Activation::ReluN1To1 => (q(-1.0), q(1.0)),
+    })
+}
+
 fn image_shape(t: &Tensor) -> Res<Hwc> {
     match t.shape.as_slice() {
         [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
@@ -359,6 +400,8 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::ARG_MAX, _) => argmax(model, sg, op),
         (Op::SLICE, _) => slice(model, sg, op),
         (Op::MEAN, _) => mean(model, sg, op),
+        (Op::QUANTIZE, _) => quantize(sg, op),
+        (Op::DEQUANTIZE, _) => dequantize(sg, op),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
@@ -454,7 +497,7 @@ fn weights(model: &Model, sg: &Subgraph, op: &Operator, expected: usize) -> Res<
     let (_, filter) = tensor(sg, op, 1)?;
     let filter_bytes = const_data(model, filter, "filter")?.to_vec();
     let elem = match filter.dtype {
-        TensorType::UINT8 => 1,
+        TensorType::UINT8 | TensorType::INT8 => 1,
         TensorType::FLOAT32 => 4,
         other => return Err(format!("{} filters are not supported", crate::model::type_name(other))),
     };
@@ -469,6 +512,50 @@ fn weights(model: &Model, sg: &Subgraph, op: &Operator, expected: usize) -> Res<
         None => None,
     };
     Ok(Weights { filter: filter.clone(), filter_bytes, bias_bytes })
+}
+
+/// The quantized parts of CONV_2D / DEPTHWISE_CONV_2D: uint8 filters with one scale and zero
+/// point, or int8 filters with a zero point of 0 and one scale per output channel along
+/// `channel_axis` (XNNPACK's qc8w kernels; the requantization scale of channel c is
+/// `s_in · s_w[c] / s_out` in float32, `init_requantization_scale_qx8_qc8w` in
+/// `src/operators/convolution-nhwc.c`).
+struct QuantizedConv {
+    centred: Vec<i16>,
+    input_zero_point: i32,
+    requant: Fp32Requant,
+    scales: Vec<f32>,
+}
+
+fn quantized_conv(xt: &Tensor, w: &Weights, out: &Tensor, act: Activation, channels: usize, channel_axis: i32) -> Res<QuantizedConv> {
+    let (xp, op_) = (params(xt)?, params(out)?);
+    let (filter_scales, filter_zp) = filter_quantization(&w.filter, channels, channel_axis)?;
+    let centred: Vec<i16> = match w.filter.dtype {
+        TensorType::INT8 => w.filter_bytes.iter().map(|&v| v as i8 as i16 - filter_zp as i16).collect(),
+        _ => w.filter_bytes.iter().map(|&v| v as i16 - filter_zp as i16).collect(),
+    };
+    let scales: Vec<f32> = (0..channels).map(|c| xp.scale * filter_scales[c] / op_.scale).collect();
+    let (min, max) = xnn_bounds(act, out)?;
+    let requant = Fp32Requant { scale: scales[0], zero_point: kparams(out)?.zero_point, min, max };
+    Ok(QuantizedConv { centred, input_zero_point: kparams(xt)?.zero_point, requant, scales })
+}
+
+/// One scale per output channel (a per-tensor scale repeated) and the filter's zero point.
+fn filter_quantization(t: &Tensor, channels: usize, channel_axis: i32) -> Res<(Vec<f32>, i32)> {
+    let q = t.quantization.as_ref().ok_or_else(|| format!("the filter \"{}\" is not quantized", t.name))?;
+    if !q.scale.iter().all(|s| s.is_normal() && *s > 0.0) {
+        return Err(format!("the filter \"{}\" has a scale that is not positive", t.name));
+    }
+    match (t.dtype, q.scale.len(), q.zero_point.as_slice()) {
+        (TensorType::UINT8, 1, [zp]) if (0..=255).contains(zp) => Ok((vec![q.scale[0]; channels], *zp as i32)),
+        (TensorType::INT8, n, zps) if (n == 1 || (n == channels && q.quantized_dimension == channel_axis)) && zps.iter().all(|&z| z == 0) => {
+            Ok(((0..channels).map(|c| q.scale[if n == 1 { 0 } else { c }]).collect(), 0))
+        }
+        (TensorType::INT8, _, _) => Err(format!(
+            "the int8 filter \"{}\" needs zero points of 0 and one scale, or one per output channel along axis {channel_axis}",
+            t.name
+        )),
+        _ => Err(format!("the filter \"{}\" needs one scale and zero point", t.name)),
+    }
 }
 
 fn bias_i32(w: &Weights, n: usize) -> Res<Vec<i32>> {
@@ -503,16 +590,16 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
     accumulation_fits(kh * kw * input.c)?;
     let w = weights(model, sg, op, output.c * kh * kw * input.c)?;
     let kernel = match elem {
-        Element::U8 => {
-            let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
+        Element::U8 | Element::I8 => {
+            let q = quantized_conv(xt, &w, out, act, output.c, 0)?;
             let k = kh * kw * input.c;
-            let centred: Vec<i16> = w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect();
             Kernel::QuantConv(QuantConv {
                 geometry,
-                weights: PackedWeights::new(&centred, k, k.div_ceil(2) * 2),
+                weights: PackedWeights::new(&q.centred, k, k.div_ceil(2) * 2),
                 bias: bias_i32(&w, output.c)?,
-                input_zero_point: xp.zero_point,
-                requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
+                input_zero_point: q.input_zero_point,
+                requant: q.requant,
+                scales: q.scales,
             })
         }
         Element::F32 => Kernel::FloatConv(FloatConv {
@@ -546,17 +633,17 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
     accumulation_fits(kh * kw)?;
     let w = weights(model, sg, op, kh * kw * output.c)?;
     let kernel = match elem {
-        Element::U8 => {
-            let (xp, fp, op_) = (params(xt)?, params(&w.filter)?, params(out)?);
-            let centred: Vec<i16> = w.filter_bytes.iter().map(|&v| v as i16 - fp.zero_point as i16).collect();
+        Element::U8 | Element::I8 => {
+            let q = quantized_conv(xt, &w, out, act, output.c, 3)?;
             Kernel::QuantDepthwise(QuantDepthwise {
                 geometry,
                 multiplier,
-                packed: (multiplier == 1).then(|| PackedTaps::new(&centred, kh * kw, output.c)),
-                weights: centred,
+                packed: (multiplier == 1).then(|| PackedTaps::new(&q.centred, kh * kw, output.c)),
+                weights: q.centred,
                 bias: bias_i32(&w, output.c)?,
-                input_zero_point: xp.zero_point,
-                requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
+                input_zero_point: q.input_zero_point,
+                requant: q.requant,
+                scales: q.scales,
             })
         }
         Element::F32 => Kernel::FloatDepthwise(FloatDepthwise {
@@ -581,10 +668,10 @@ fn add(sg: &Subgraph, op: &Operator, act: fb::ActivationFunctionType) -> Res<(Ke
     }
     let act = activation(act)?;
     let kernel = match elem {
-        Element::U8 => {
-            let op_ = params(out)?;
-            let (lo, hi) = xnn_activation_range(act, op_.scale, op_.zero_point);
-            let (pa, pb) = (params(at)?, params(bt)?);
+        Element::U8 | Element::I8 => {
+            let op_ = kparams(out)?;
+            let (lo, hi) = xnn_bounds(act, out)?;
+            let (pa, pb) = (kparams(at)?, kparams(bt)?);
             // XNNPACK's limit for its integer multipliers (xnn_create_add_nd_qu8).
             for ratio in [pa.scale / op_.scale, pb.scale / op_.scale] {
                 if !(2f32.powi(-10)..2f32.powi(8)).contains(&ratio) {
@@ -619,30 +706,34 @@ fn average_pool(sg: &Subgraph, op: &Operator, o: &fb::Pool2DOptionsT) -> Res<(Ke
     })?;
     let act = activation(o.fused_activation_function)?;
     let (act_min, act_max) = match elem {
-        Element::U8 => {
+        Element::U8 | Element::I8 => {
             let (xp, op_) = (params(xt)?, params(out)?);
             if xp != op_ {
                 return Err("quantized input and output parameters differ".into());
             }
+            // Integer bounds (`CalculateActivationRangeQuantized`): the same in the shifted domain.
+            let op_ = kparams(out)?;
             activation_range(act, op_.scale, op_.zero_point, 0, 255)
         }
         Element::F32 => (0, 0),
         other => return Err(no_kernel_for(other)),
     };
-    Ok((Kernel::AveragePool(AveragePool { geometry, act_min, act_max, activation: act }), vec![x]))
+    let int8 = elem == Element::I8;
+    Ok((Kernel::AveragePool(AveragePool { geometry, act_min, act_max, activation: act, int8 }), vec![x]))
 }
 
 fn resize(model: &Model, sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers: bool) -> Res<(Kernel, Vec<usize>)> {
     let (x, xt, elem) = activation_input(sg, op, 0)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
-    if !matches!(elem, Element::U8 | Element::F32) {
+    if !matches!(elem, Element::U8 | Element::I8 | Element::F32) {
         return Err(no_kernel_for(elem));
     }
-    if elem == Element::U8 && params(xt)? != params(out)? {
+    // XNNPACK's s8 and u8 `ibilinear` kernels blend linearly: the same on shifted int8 values.
+    if elem.is_quantized() && params(xt)? != params(out)? {
         return Err("quantized input and output parameters differ".into());
     }
-    if elem == Element::U8 && half_pixel_centers {
+    if elem.is_quantized() && half_pixel_centers {
         // The XNNPACK arithmetic is verified for align_corners and the legacy mapping only.
         return Err("uint8 with half_pixel_centers is not verified against TFLite yet, so it is not run".into());
     }
@@ -675,7 +766,7 @@ fn concat(sg: &Subgraph, op: &Operator, axis: i32, act: fb::ActivationFunctionTy
     let outer: usize = dims(out)[..axis].iter().product();
     let (mut ids, mut inner, mut qp) = (Vec::new(), Vec::new(), Vec::new());
     let out_elem = element(out)?;
-    if !matches!(out_elem, Element::U8 | Element::F32) {
+    if !matches!(out_elem, Element::U8 | Element::I8 | Element::F32) {
         return Err(no_kernel_for(out_elem));
     }
     for i in 0..op.inputs.len() {
@@ -686,13 +777,13 @@ fn concat(sg: &Subgraph, op: &Operator, axis: i32, act: fb::ActivationFunctionTy
         if (0..out.shape.len()).any(|d| d != axis && t.shape[d] != out.shape[d]) {
             return Err(format!("input {i}'s shape {:?} differs from the output's {:?} off the axis", t.shape, out.shape));
         }
-        if elem == Element::U8 {
-            qp.push(params(t)?);
+        if elem.is_quantized() {
+            qp.push(kparams(t)?);
         }
         ids.push(idx);
         inner.push(dims(t)[axis..].iter().product());
     }
-    let output_params = if out_elem == Element::U8 { Some(params(out)?) } else { None };
+    let output_params = if out_elem.is_quantized() { Some(kparams(out)?) } else { None };
     let total: usize = inner.iter().sum::<usize>() * outer;
     if total != dims(out).iter().product::<usize>() {
         return Err("the input sizes do not add up to the output".into());
@@ -781,9 +872,39 @@ fn mean(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)
         Element::U8 | Element::I8 => {
             let (xp, op_) = (params(xt)?, params(out)?);
             let (lo, hi) = type_range(elem);
-            let k = QuantMean::new(reduction, xp.scale, xp.zero_point, op_.scale, op_.zero_point, lo, hi);
+            let offset = if elem == Element::I8 { INT8_OFFSET } else { 0 };
+            let k = QuantMean::new(reduction, xp.scale, xp.zero_point, op_.scale, op_.zero_point, lo, hi, offset);
             Ok((Kernel::QuantMean(k), vec![x]))
         }
         other => Err(no_kernel_for(other)),
     }
+}
+
+fn quantize(sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    let out_elem = element(out)?;
+    if !out_elem.is_quantized() {
+        return Err(format!("the output is {}; QUANTIZE writes uint8 or int8", out_elem.name()));
+    }
+    let (lo, hi) = (0, 255);
+    match elem {
+        Element::F32 => Ok((Kernel::Quantize(Quantize::new(kparams(out)?, lo, hi)), vec![x])),
+        e if e == out_elem => Ok((Kernel::Requantize(Requantize::new(kparams(xt)?, kparams(out)?, lo, hi)?), vec![x])),
+        e => Err(format!("{} → {} is not supported", e.name(), out_elem.name())),
+    }
+}
+
+fn dequantize(sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    if xt.is_const() {
+        return Err("a DEQUANTIZE of a constant (fp16 weights) is not supported yet".into());
+    }
+    if element(out_tensor(sg, op)?)? != Element::F32 {
+        return Err("the output must be float32".into());
+    }
+    if !elem.is_quantized() {
+        return Err(no_kernel_for(elem));
+    }
+    Ok((Kernel::Dequantize(Dequantize { input: kparams(xt)? }), vec![x]))
 }
