@@ -38,8 +38,11 @@ import dd_support as dd
 FLOAT_MAX_DIFF = 1e-4
 SEED = 1
 # Ops the engine does not run yet; a model stopped by one of them is reported, not failed.
-MISSING_OK = {"CUSTOM", "DEQUANTIZE", "HARD_SWISH", "LOGISTIC", "MUL", "TRANSPOSE_CONV", "PAD", "TRANSPOSE",
-              "RESIZE_NEAREST_NEIGHBOR", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"}
+MISSING_OK = {"CUSTOM", "DEQUANTIZE", "HARD_SWISH", "LOGISTIC", "MUL", "TRANSPOSE_CONV", "SPACE_TO_BATCH_ND",
+              "BATCH_TO_SPACE_ND"}
+# Full-integer int8 DeepLabs made by scripts/make_int8_deeplab.py from the float 257 OS16 DeepLab:
+# (file stem, script flags).
+INT8_VARIANTS = (("argmax", []), ("logits_int8", ["--logits", "int8"]), ("float_io", ["--logits", "float", "--float-input"]))
 MEDIAPIPE = dd.SHARED / "models" / "mediapipe"
 
 _TMP = tempfile.TemporaryDirectory(prefix="dd-engine-fixed-")
@@ -89,7 +92,19 @@ def sources():
         out = TMP / "pascal_257_os16_float.tflite"
         subprocess.run([str(example("make_float_deeplab")), str(src), str(out)], check=True, capture_output=True)
         found.append((out.name, out))
+        found += [(p.name, p) for p in int8_models(out)]
     return found
+
+
+def int8_models(float_model):
+    """The int8 DeepLabs, quantized with ai-edge-quantizer by scripts/make_int8_deeplab.py."""
+    made = []
+    for stem, flags in INT8_VARIANTS:
+        out = TMP / f"pascal_257_os16_int8_{stem}.tflite"
+        cmd = [sys.executable, str(dd.REPO / "scripts" / "make_int8_deeplab.py"), str(float_model), str(out), *flags]
+        subprocess.run(cmd, check=True, capture_output=True)
+        made.append(out)
+    return made
 
 
 def fix(path, flags, out):

@@ -156,3 +156,31 @@ mod tests {
         assert_eq!(seeded_inputs(&[info(Element::F32)], 7)[0], a[0]);
     }
 }
+
+/// What "Compare outputs" shows: the comparison, or why a model cannot run (op by op).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CompareOutcome {
+    pub original_error: Option<String>,
+    pub fixed_error: Option<String>,
+    /// Why the two models cannot be compared although both compile (e.g. different inputs).
+    pub error: Option<String>,
+    pub comparison: Option<Comparison>,
+}
+
+/// Compiles both models and compares them on seeded inputs.
+pub fn compare_models(original: &[u8], fixed: &[u8], seed: u64) -> CompareOutcome {
+    let (a, b) = (Engine::new(original), Engine::new(fixed));
+    let mut outcome = CompareOutcome {
+        original_error: a.as_ref().err().cloned(),
+        fixed_error: b.as_ref().err().cloned(),
+        error: None,
+        comparison: None,
+    };
+    if let (Ok(mut a), Ok(mut b)) = (a, b) {
+        match compare(&mut a, &mut b, seed) {
+            Ok(c) => outcome.comparison = Some(c),
+            Err(e) => outcome.error = Some(e),
+        }
+    }
+    outcome
+}

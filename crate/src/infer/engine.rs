@@ -374,5 +374,24 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         (Kernel::Quantize(k), x) => into_u8(pool, size, |o| k.run(x.f32(), o)),
         (Kernel::Requantize(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o)),
         (Kernel::Dequantize(k), x) => into_f32(pool, size, |o| k.run(x.u8(), o)),
+        (Kernel::Gather(k), x) => k.run(x),
+        (Kernel::BroadcastAdd(k), x) => broadcast_add(k, x, input(1)),
+        (Kernel::Relu(k), Buf::U8(x)) => Buf::U8(x.iter().map(|&v| v.clamp(k.lo_q, k.hi_q)).collect()),
+        (Kernel::Relu(k), x) => Buf::F32(x.f32().iter().map(|&v| v.max(k.lo).min(k.hi)).collect()),
+    }
+}
+
+fn broadcast_add(k: &super::program::BroadcastAdd, a: &Buf, b: &Buf) -> Buf {
+    let pairs = k.map.a.iter().zip(&k.map.b);
+    match &k.quant {
+        Some(q) => {
+            let (a, b) = (a.u8(), b.u8());
+            Buf::U8(pairs.map(|(&i, &j)| q.add_one(a[i], b[j])).collect())
+        }
+        None => {
+            let (a, b) = (a.f32(), b.f32());
+            let (lo, hi) = k.activation.float_range();
+            Buf::F32(pairs.map(|(&i, &j)| (a[i] + b[j]).max(lo).min(hi)).collect())
+        }
     }
 }

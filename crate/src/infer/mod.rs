@@ -23,6 +23,7 @@ pub mod conv;
 pub mod depthwise;
 pub mod engine;
 pub mod gemm;
+pub mod layout;
 pub mod mean;
 pub mod photo;
 pub mod pool;

@@ -3,12 +3,14 @@
 use tflite_schema::tflite as fb;
 
 use super::add::QuantAdd;
+use super::quant::Activation as Act;
 use super::concat::Concat;
 use super::conv::{same_or_valid, FloatConv, Geometry, QuantConv};
 use super::gemm::{PackedF32, PackedWeights};
 use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
+use super::layout::{rank4, Broadcast, Gather};
 use super::mean::{QuantMean, Reduction};
 use super::quantize::{Dequantize, Quantize, Requantize};
 use super::resize::ResizeBilinear;
@@ -35,6 +37,29 @@ pub enum Kernel {
     Quantize(Quantize),
     Requantize(Requantize),
     Dequantize(Dequantize),
+    /// PAD, TRANSPOSE, STRIDED_SLICE and RESIZE_NEAREST_NEIGHBOR: a precomputed copy.
+    Gather(Gather),
+    BroadcastAdd(BroadcastAdd),
+    Relu(Relu),
+}
+
+/// ADD of operands of different shapes (one broadcast): per output value, XNNPACK's `vaddc`
+/// arithmetic (the same as `vadd`) or a float sum.
+#[derive(Debug, Clone)]
+pub struct BroadcastAdd {
+    pub quant: Option<QuantAdd>,
+    pub activation: Activation,
+    pub map: Broadcast,
+}
+
+/// RELU, RELU6, RELU_N1_TO_1 and RELU_0_TO_1 as a clamp: float bounds, or quantized bounds when the
+/// input and output share their parameters (TFLite's builtin kernel then only clamps).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relu {
+    pub lo: f32,
+    pub hi: f32,
+    pub lo_q: u8,
+    pub hi_q: u8,
 }
 
 /// ARG_MAX over the last axis of `classes` values, into an int32 or int64 tensor.
@@ -64,6 +89,9 @@ impl Kernel {
             Kernel::Quantize(_) => "Quantize".into(),
             Kernel::Requantize(_) => "Requantize".into(),
             Kernel::Dequantize(_) => "Dequantize".into(),
+            Kernel::Gather(_) => "Gather".into(),
+            Kernel::BroadcastAdd(_) => "BroadcastAdd".into(),
+            Kernel::Relu(_) => "Relu".into(),
         }
     }
 }
@@ -402,6 +430,15 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::MEAN, _) => mean(model, sg, op),
         (Op::QUANTIZE, _) => quantize(sg, op),
         (Op::DEQUANTIZE, _) => dequantize(sg, op),
+        (Op::PAD, _) => pad(model, sg, op),
+        (Op::TRANSPOSE, _) => transpose(model, sg, op),
+        (Op::STRIDED_SLICE, O::StridedSliceOptions(o)) => strided_slice(model, sg, op, o),
+        (Op::RESIZE_NEAREST_NEIGHBOR, O::ResizeNearestNeighborOptions(o)) => resize_nearest(model, sg, op, o.align_corners, o.half_pixel_centers),
+        (Op::RESIZE_NEAREST_NEIGHBOR, O::NONE) => resize_nearest(model, sg, op, false, false),
+        (Op::RELU, _) => relu(sg, op, 0.0, f32::INFINITY),
+        (Op::RELU6, _) => relu(sg, op, 0.0, 6.0),
+        (Op::RELU_N1_TO_1, _) => relu(sg, op, -1.0, 1.0),
+        (Op::RELU_0_TO_1, _) => relu(sg, op, 0.0, 1.0),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
@@ -663,10 +700,13 @@ fn add(sg: &Subgraph, op: &Operator, act: fb::ActivationFunctionType) -> Res<(Ke
     let (b, bt, belem) = activation_input(sg, op, 1)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
-    if belem != elem || at.shape != bt.shape || at.shape != out.shape {
-        return Err("only same-shape, same-type additions are supported (no broadcasting)".into());
+    if belem != elem {
+        return Err("the operands have different types".into());
     }
     let act = activation(act)?;
+    if at.shape != bt.shape || at.shape != out.shape {
+        return broadcast_add(act, (a, at), (b, bt), out);
+    }
     let kernel = match elem {
         Element::U8 | Element::I8 => {
             let op_ = kparams(out)?;
@@ -907,4 +947,173 @@ fn dequantize(sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
         return Err(no_kernel_for(elem));
     }
     Ok((Kernel::Dequantize(Dequantize { input: kparams(xt)? }), vec![x]))
+}
+
+/// The quantized ADD of `at` and `bt` into `out`, XNNPACK's multipliers (`xnn_create_add_nd_qu8`
+/// limits the scale ratios).
+fn quant_add(at: &Tensor, bt: &Tensor, out: &Tensor, act: Activation) -> Res<QuantAdd> {
+    let op_ = kparams(out)?;
+    let (lo, hi) = xnn_bounds(act, out)?;
+    let (pa, pb) = (kparams(at)?, kparams(bt)?);
+    for ratio in [pa.scale / op_.scale, pb.scale / op_.scale] {
+        if !(2f32.powi(-10)..2f32.powi(8)).contains(&ratio) {
+            return Err(format!("an input-to-output scale ratio of {ratio} is outside [2^-10, 2^8)"));
+        }
+    }
+    Ok(QuantAdd::new(pa, pb, op_, lo, hi))
+}
+
+fn broadcast_add(act: Act, a: (usize, &Tensor), b: (usize, &Tensor), out: &Tensor) -> Res<(Kernel, Vec<usize>)> {
+    let shape = |t: &Tensor| rank4(&t.shape).ok_or(format!("rank {} operands are not supported", t.shape.len()));
+    let map = Broadcast::new(shape(a.1)?, shape(b.1)?, shape(out)?)
+        .ok_or(format!("shapes {:?} and {:?} do not broadcast to {:?}", a.1.shape, b.1.shape, out.shape))?;
+    let quant = match element(out)? {
+        Element::U8 | Element::I8 => Some(quant_add(a.1, b.1, out, act)?),
+        Element::F32 => None,
+        other => return Err(no_kernel_for(other)),
+    };
+    Ok((Kernel::BroadcastAdd(BroadcastAdd { quant, activation: act, map }), vec![a.0, b.0]))
+}
+
+/// A constant operand `i` as integers.
+fn const_operand(model: &Model, sg: &Subgraph, op: &Operator, i: usize, what: &str) -> Res<Vec<i64>> {
+    let (_, t) = tensor(sg, op, i)?;
+    model.const_ints(t).ok_or(format!("the {what} must be a constant"))
+}
+
+/// The shapes of a data-movement op's input and output, padded to rank 4.
+fn moved(sg: &Subgraph, op: &Operator) -> Res<(usize, Element, [usize; 4], [usize; 4])> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    if elem.is_quantized() && params(xt)? != params(out)? {
+        return Err("quantized input and output parameters differ".into());
+    }
+    let r = |t: &Tensor| rank4(&t.shape).ok_or(format!("rank {} tensors are not supported", t.shape.len()));
+    Ok((x, elem, r(xt)?, r(out)?))
+}
+
+fn pad(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, elem, input, output) = moved(sg, op)?;
+    let (_, xt) = tensor(sg, op, 0)?;
+    let p = const_operand(model, sg, op, 1, "paddings")?;
+    let rank = xt.shape.len();
+    if p.len() != 2 * rank || p.iter().any(|&v| v < 0) {
+        return Err(format!("paddings {p:?} do not fit a rank {rank} input"));
+    }
+    let mut before = [0usize; 4];
+    for k in 0..rank {
+        before[4 - rank + k] = p[2 * k] as usize;
+        if input[4 - rank + k] + (p[2 * k] + p[2 * k + 1]) as usize != output[4 - rank + k] {
+            return Err("the output shape does not match the paddings".into());
+        }
+    }
+    let fill = if elem.is_quantized() { kparams(out_tensor(sg, op)?)?.zero_point as u8 } else { 0 };
+    Ok((Kernel::Gather(super::layout::pad(input, before, output, fill)), vec![x]))
+}
+
+fn transpose(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, _, input, output) = moved(sg, op)?;
+    let (_, xt) = tensor(sg, op, 0)?;
+    let perm = const_operand(model, sg, op, 1, "permutation")?;
+    let rank = xt.shape.len();
+    let mut sorted = perm.clone();
+    sorted.sort_unstable();
+    if sorted != (0..rank as i64).collect::<Vec<_>>() {
+        return Err(format!("{perm:?} is not a permutation of {rank} axes"));
+    }
+    let mut p4 = [0, 1, 2, 3];
+    for k in 0..rank {
+        p4[4 - rank + k] = 4 - rank + perm[k] as usize;
+    }
+    let g = super::layout::transpose(input, p4);
+    if [input[p4[0]], input[p4[1]], input[p4[2]], input[p4[3]]] != output {
+        return Err("the output shape does not match the permutation".into());
+    }
+    Ok((Kernel::Gather(g), vec![x]))
+}
+
+/// STRIDED_SLICE (`tflite/kernels/strided_slice.cc`; start and stop per axis as
+/// `strided_slice_logic.h` `StartForAxis` / `StopForAxis` resolve them).
+fn strided_slice(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::StridedSliceOptionsT) -> Res<(Kernel, Vec<usize>)> {
+    if o.ellipsis_mask != 0 || o.new_axis_mask != 0 || o.offset {
+        return Err("ellipsis, new-axis masks and offset are not supported".into());
+    }
+    let (x, _, input, _) = moved(sg, op)?;
+    let (_, xt) = tensor(sg, op, 0)?;
+    let rank = xt.shape.len();
+    let (begin, end, step) = (
+        const_operand(model, sg, op, 1, "begin")?,
+        const_operand(model, sg, op, 2, "end")?,
+        const_operand(model, sg, op, 3, "strides")?,
+    );
+    if begin.len() != rank || end.len() != rank || step.len() != rank || step.contains(&0) {
+        return Err(format!("begin {begin:?}, end {end:?} and strides {step:?} do not fit a rank {rank} input"));
+    }
+    let (mut start, mut stride, mut len) = ([0i64; 4], [1i64; 4], [1usize; 4]);
+    let mut kept = Vec::new();
+    for k in 0..rank {
+        let dim = xt.shape[k].max(0) as i64;
+        let (s, first) = (step[k], o.begin_mask & (1 << k) != 0);
+        let clamp = |v: i64| if s > 0 { v.clamp(0, dim) } else { v.clamp(-1, dim - 1) };
+        let from = clamp(match (first, begin[k]) {
+            (true, _) => if s > 0 { 0 } else { dim - 1 },
+            (false, b) if b < 0 => b + dim,
+            (false, b) => b,
+        });
+        let to = if o.shrink_axis_mask & (1 << k) != 0 {
+            from + 1
+        } else if o.end_mask & (1 << k) != 0 {
+            if s > 0 { dim } else { -1 }
+        } else {
+            clamp(if end[k] < 0 { end[k] + dim } else { end[k] })
+        };
+        let n = if s > 0 { (to - from + s - 1).div_euclid(s) } else { (from - to - s - 1).div_euclid(-s) };
+        let n = n.max(0) as usize;
+        (start[4 - rank + k], stride[4 - rank + k], len[4 - rank + k]) = (from, s, n);
+        if o.shrink_axis_mask & (1 << k) == 0 {
+            kept.push(n);
+        }
+    }
+    let out = out_tensor(sg, op)?;
+    if kept.iter().product::<usize>() != product(&out.shape) {
+        return Err(format!("the slice has {kept:?} values but the output is {:?}", out.shape));
+    }
+    Ok((Kernel::Gather(super::layout::strided(input, start, stride, len)), vec![x]))
+}
+
+fn resize_nearest(model: &Model, sg: &Subgraph, op: &Operator, align_corners: bool, half_pixel_centers: bool) -> Res<(Kernel, Vec<usize>)> {
+    let (x, elem, input, output) = moved(sg, op)?;
+    if input[0] != 1 || input[3] != output[3] {
+        return Err("a batch of 1 and the same channels in and out are needed".into());
+    }
+    match const_operand(model, sg, op, 1, "size")?.as_slice() {
+        [h, w] if (*h, *w) == (output[1] as i64, output[2] as i64) => {}
+        s => return Err(format!("the size operand {s:?} does not match the output shape")),
+    }
+    let g = super::layout::resize_nearest((input[1], output[1]), (input[2], output[2]), input[3], (align_corners, half_pixel_centers), elem.is_quantized());
+    Ok((Kernel::Gather(g), vec![x]))
+}
+
+fn relu(sg: &Subgraph, op: &Operator, lo: f32, hi: f32) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    let (mut lo_q, mut hi_q) = (0u8, 255u8);
+    match elem {
+        Element::F32 => {}
+        Element::U8 | Element::I8 => {
+            if params(xt)? != params(out)? {
+                return Err("quantized RELU with different input and output parameters is not supported".into());
+            }
+            // TFLite's quantized RELU with equal parameters: clamp to the quantized bounds
+            // (`round(bound / scale) + zero point`).
+            let p = kparams(out)?;
+            let q = |v: f32| (p.zero_point as f32 + (v / p.scale).round()).clamp(0.0, 255.0) as u8;
+            lo_q = q(lo);
+            hi_q = if hi.is_finite() { q(hi) } else { 255 };
+        }
+        other => return Err(no_kernel_for(other)),
+    }
+    Ok((Kernel::Relu(Relu { lo, hi, lo_q, hi_q }), vec![x]))
 }
