@@ -49,15 +49,18 @@ test("the seed walk: Google's DeepLab at API 29, CPU fallback, 3 partitions → 
   await expect(rows.first()).toHaveAttribute("data-identical", "100.0000");
   await expect(rows.first()).toHaveAttribute("data-max-diff", "0");
   await expect(page.locator("#compare-status")).toContainText("Every output is identical");
+  await page.locator("#compare").screenshot({ path: "test-results/screenshots/seed-walk-compare.png" });
 });
 
 test("Compare outputs proves a fix on a model that is not a segmenter", async ({ page }) => {
   test.setTimeout(90_000);
   await openPage(page);
-  // A global uint8 AVERAGE_POOL_2D over 20×20: at API 29 the fix makes it a MEAN.
+  // A global uint8 AVERAGE_POOL_2D over 20×20, refused with CPU fallback on: at API 29 the fix makes
+  // it a MEAN.
   await dropFile(page, resolve("tests/python/fixtures/avgpool_u8_20x20_global.tflite"));
   await page.selectOption("#sdk", "29");
-  await expect(page.locator("#after-verdict")).toContainText("Fully delegated");
+  await page.check("#cpu-fallback");
+  await expect(page.locator("#changes")).toContainText("MEAN");
   await page.click("#compare-run");
   await expect(page.locator("#compare")).toHaveAttribute("data-done", /\d+/, { timeout: 60_000 });
   const row = page.locator("#compare-results tbody tr");
