@@ -49,7 +49,7 @@ MEDIAPIPE = dd.SHARED / "models" / "mediapipe"
 
 _TMP = tempfile.TemporaryDirectory(prefix="dd-engine-fixed-")
 TMP = Path(_TMP.name)
-EXAMPLES = ("engine_run", "make_float_deeplab", "make_gpu_fix_fixtures")
+EXAMPLES = ("engine_run", "make_float_deeplab", "make_gpu_fix_fixtures", "bench_segment")
 _BINS = {}
 SUMMARY = []
 
@@ -103,10 +103,20 @@ def int8_models(float_model):
     made = []
     for stem, flags in INT8_VARIANTS:
         out = TMP / f"pascal_257_os16_int8_{stem}.tflite"
+        made.append(out)
+        if out.exists():
+            continue
         cmd = [sys.executable, str(dd.REPO / "scripts" / "make_int8_deeplab.py"), str(float_model), str(out), *flags]
         subprocess.run(cmd, check=True, capture_output=True)
-        made.append(out)
     return made
+
+
+def float_deeplab_257():
+    out = TMP / "pascal_257_os16_float.tflite"
+    if not out.exists():
+        src = dd.DEEPLAB / "deeplabv3_mnv2_pascal_257_os16_quant.tflite"
+        subprocess.run([str(example("make_float_deeplab")), str(src), str(out)], check=True, capture_output=True)
+    return out
 
 
 def fix(path, flags, out):
@@ -226,6 +236,48 @@ class EveryFixedModel(unittest.TestCase):
                 SUMMARY.append(f"{label}: " + "; ".join(notes))
         print(f"\n  {len(self.models)} distinct models, {ran} run in both", end="")
         self.assertGreater(ran, 20)
+
+
+def photo_input(name, size, detail):
+    """The page's input for a photo: float32 (p − 127.5) / 127.5, or for an int8 input that value
+    quantized with the input's parameters, rounding half away from zero (`engine::quantize_i8`)."""
+    v = (dd.image(name, size).astype(np.float32) - np.float32(127.5)) / np.float32(127.5)
+    if detail["dtype"] == np.float32:
+        return v
+    scale, zero_point = detail["quantization"]
+    x = (v / np.float32(scale)).astype(np.float64)
+    rounded = np.where(x >= 0, np.floor(x + 0.5), np.ceil(x - 0.5))
+    return np.clip(rounded + zero_point, -128, 127).astype(np.int8)
+
+
+@unittest.skipUnless((dd.DEEPLAB / "deeplabv3_mnv2_pascal_257_os16_quant.tflite").exists() and
+                     all((dd.SAMPLES / n).exists() for n in dd.IMAGES), "pascal 257 model or sample photos missing")
+class Int8Photos(unittest.TestCase):
+    """The int8 DeepLabs segment both sample photos as the real interpreter does: the engine's class
+    map (`bench_segment`, the page's Segmenter) equals litert's on the same input."""
+
+    def test_class_maps_on_photos(self):
+        models = dict(zip((v[0] for v in INT8_VARIANTS), int8_models(float_deeplab_257())))
+        for variant in ("argmax", "float_io"):
+            path = models[variant]
+            ins, outs = dd.io_details(path)
+            size = int(ins[0]["shape"][1])
+            for n in dd.IMAGES:
+                with self.subTest(model=variant, image=n):
+                    rgb = TMP / f"{Path(n).stem}_{size}.rgb"
+                    rgb.write_bytes(np.ascontiguousarray(dd.image(n, size)).tobytes())
+                    out = TMP / f"map_{variant}_{Path(n).stem}.bin"
+                    subprocess.run([str(example("bench_segment")), str(path), str(rgb), "0", str(out)], check=True, capture_output=True)
+                    ours = np.fromfile(out, dtype=np.uint8).reshape(1, size, size)
+                    it = Interpreter(model_path=str(path), num_threads=1)
+                    it.allocate_tensors()
+                    it.set_tensor(ins[0]["index"], photo_input(n, size, ins[0]))
+                    it.invoke()
+                    ref = it.get_tensor(outs[0]["index"])
+                    ref = ref if ref.ndim == 3 else np.argmax(ref, axis=-1)
+                    agree = dd.agreement(ours, ref)
+                    SUMMARY.append(f"int8 {variant} on {n}: class map {agree:.3f} % identical ({len(np.unique(ref))} classes)")
+                    self.assertTrue(np.array_equal(ours, ref.astype(np.uint8)), f"{agree:.3f} %")
 
 
 if __name__ == "__main__":
