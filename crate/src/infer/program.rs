@@ -3,7 +3,6 @@
 use tflite_schema::tflite as fb;
 
 use super::add::QuantAdd;
-use super::quant::Activation as Act;
 use super::concat::Concat;
 use super::conv::{same_or_valid, FloatConv, Geometry, QuantConv};
 use super::gemm::{PackedF32, PackedWeights};
@@ -963,7 +962,7 @@ fn quant_add(at: &Tensor, bt: &Tensor, out: &Tensor, act: Activation) -> Res<Qua
     Ok(QuantAdd::new(pa, pb, op_, lo, hi))
 }
 
-fn broadcast_add(act: Act, a: (usize, &Tensor), b: (usize, &Tensor), out: &Tensor) -> Res<(Kernel, Vec<usize>)> {
+fn broadcast_add(act: Activation, a: (usize, &Tensor), b: (usize, &Tensor), out: &Tensor) -> Res<(Kernel, Vec<usize>)> {
     let shape = |t: &Tensor| rank4(&t.shape).ok_or(format!("rank {} operands are not supported", t.shape.len()));
     let map = Broadcast::new(shape(a.1)?, shape(b.1)?, shape(out)?)
         .ok_or(format!("shapes {:?} and {:?} do not broadcast to {:?}", a.1.shape, b.1.shape, out.shape))?;
