@@ -119,7 +119,7 @@ console.log(`\nTimes in ms. init: loading the runtime (fetch + compile its wasm)
   `\n(a run: RGB bytes in → class map out). Equal pixels: class map vs ai-edge-litert's map of the same input bytes.`);
 for (const r of results) {
   const n = r.native;
-  console.log(`\n${r.model}: ${(r.bytes / 1e6).toFixed(2)} MB, input ${n.width}×${n.height} uint8, ${rounds} runs`);
+  console.log(`\n${r.model}: ${(r.bytes / 1e6).toFixed(2)} MB, input ${n.width}×${n.height} RGB, ${rounds} runs`);
   console.log(`  ${"".padEnd(26)}${"init".padStart(9)}${"load".padStart(9)}${"first".padStart(9)}${"median".padStart(9)}` +
     `${"min".padStart(9)}   equal pixels vs ai-edge-litert`);
   console.log(row("LiteRT.js (wasm, 1 thread)", r.litert));

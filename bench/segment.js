@@ -29,9 +29,13 @@ async function litertRuntime() {
     init_ms,
     async load(modelBytes, size) {
       const cm = await L.loadAndCompile(modelBytes, { accelerator: "wasm" });
+      // A float input (the int8 DeepLab takes float32 through a QUANTIZE) gets (p − 127.5) / 127.5, as our
+      // engine's Segmenter does: the conversion is part of the run.
+      const floatInput = cm.getInputDetails()[0].dtype === "float32";
       return {
         async run(rgb) {
-          const input = new L.Tensor(rgb, [1, size, size, 3]);
+          const data = floatInput ? Float32Array.from(rgb, (p) => (p - 127.5) / 127.5) : rgb;
+          const input = new L.Tensor(data, [1, size, size, 3]);
           const outs = await cm.run(input);
           const map = outs[0].toTypedArray();
           for (const o of outs) o.delete();

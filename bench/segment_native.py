@@ -32,7 +32,7 @@ def prepare_inputs(out_dir, sizes_json, models, images):
     for m in models:
         inp = Interpreter(model_path=m).get_input_details()[0]
         n, h, w, c = inp["shape"]
-        assert inp["dtype"] == np.uint8 and n == 1 and h == w and c == 3, (m, inp["shape"], inp["dtype"])
+        assert inp["dtype"] in (np.uint8, np.float32) and n == 1 and h == w and c == 3, (m, inp["shape"], inp["dtype"])
         sizes[Path(m).name] = int(h)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +56,9 @@ def run(model, rounds, rgb_files, ref_dir, json_file):
     inp = interp.get_input_details()[0]
     out = interp.get_output_details()[0]
     _, h, w, c = inp["shape"]
-    assert inp["dtype"] == np.uint8 and c == 3, inp
+    assert inp["dtype"] in (np.uint8, np.float32) and c == 3, inp
+    # A float input (the int8 DeepLab takes float32 through a QUANTIZE): (p − 127.5) / 127.5 inside the run.
+    to_input = (lambda x: (x.astype(np.float32) - np.float32(127.5)) / np.float32(127.5)) if inp["dtype"] == np.float32 else (lambda x: x)
     inputs = []
     for f in rgb_files:
         raw = np.frombuffer(Path(f).read_bytes(), dtype=np.uint8)
@@ -65,7 +67,7 @@ def run(model, rounds, rgb_files, ref_dir, json_file):
 
     def once(x):
         t = time.perf_counter()
-        interp.set_tensor(inp["index"], x)
+        interp.set_tensor(inp["index"], to_input(x))
         interp.invoke()
         m = interp.get_tensor(out["index"])
         return (time.perf_counter() - t) * 1e3, m

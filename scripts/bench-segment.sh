@@ -52,6 +52,16 @@ for m in "${MODELS[@]}"; do
   ln -s "$(realpath "$SHARED/models/deeplab/$m")" "$serve/models/$m"
   model_paths+=("$serve/models/$m")
 done
+# A full-integer int8 DeepLab (BENCH_INT8=0 skips it): the float 257 OS16 graph (make_float_deeplab) quantized by
+# ai-edge-quantizer (scripts/make_int8_deeplab.py), float32 in through a QUANTIZE, int32 ARG_MAX out.
+if [ "${BENCH_INT8:-1}" = 1 ]; then
+  say "making the int8 DeepLab (make_float_deeplab + scripts/make_int8_deeplab.py)"
+  cargo build --quiet --release --example make_float_deeplab
+  target/release/examples/make_float_deeplab "$SHARED/models/deeplab/${MODELS[0]}" "$tmp/pascal_257_os16_float.tflite" >/dev/null
+  int8=pascal_257_os16_int8_float_input.tflite
+  "$PY" scripts/make_int8_deeplab.py "$tmp/pascal_257_os16_float.tflite" "$serve/models/$int8" --float-input >/dev/null 2>&1
+  model_paths+=("$serve/models/$int8")
+fi
 images=()
 for i in "${IMAGES[@]}"; do images+=("$SHARED/samples/$i"); done
 say "inputs: ${IMAGES[*]} resized with PIL (bilinear) to each model's input size, raw RGB"

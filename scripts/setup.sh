@@ -84,9 +84,10 @@ if [ ! -x node_modules/.bin/playwright ] || [ package.json -nt node_modules/.pac
 fi
 
 # The real TFLite interpreter checks fixed models and numerics in the tests.
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import ai_edge_litert, numpy, PIL' 2>/dev/null; then
-  say "creating .venv with ai-edge-litert"
-  python3 -m venv .venv
+# ai-edge-quantizer makes the full-integer int8 test models (scripts/make_int8_deeplab.py).
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import ai_edge_litert, ai_edge_quantizer, numpy, PIL' 2>/dev/null; then
+  say "installing ai-edge-litert and ai-edge-quantizer into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements.txt
 fi
 install_lavapipe

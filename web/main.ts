@@ -9,6 +9,7 @@ import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
 import type { FixReport, TargetReport, TensorRef } from "./report.js";
 import { showSegment, wireSegment } from "./segment.js";
+import { showCompare, wireCompare } from "./compare.js";
 import { readShareState, renderSharedReport, shareLink, validDelegate, type ShareState } from "./share.js";
 
 const status = byId<HTMLParagraphElement>("status");
@@ -76,12 +77,14 @@ async function fixFor(target: Target): Promise<FixReport | null> {
 function renderFixPanel(target: Target, fixed: FixReport | null): void {
   if (!current) return;
   if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes());
+  const fixedKey = fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null;
   showSegment({
     originalKey: current.sha256,
-    fixedKey: fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,
+    fixedKey,
     original: () => analyser.modelBytes(),
     fixed: () => analyser.fixedBytes(),
   });
+  showCompare(fixedKey ? { key: fixedKey, original: () => analyser.modelBytes(), fixed: () => analyser.fixedBytes() } : null);
 }
 
 async function diagnose(): Promise<void> {
@@ -161,6 +164,7 @@ function wireInputs(): void {
   wireOpTable();
   wireGraph();
   wireSegment();
+  wireCompare();
   const drop = byId("drop");
   const file = byId<HTMLInputElement>("file");
   file.addEventListener("change", () => {

@@ -39,3 +39,30 @@ export type SegmentReply =
       runs: Run[];
     }
   | { id: number; type: "error"; message: string };
+
+/** "Compare outputs": both models on the same seeded inputs (the bytes are always sent). */
+export type CompareRequest = { id: number; type: "compare"; seed: number; original: Uint8Array; fixed: Uint8Array };
+
+export interface OutputComparison {
+  name: string;
+  original: string;
+  fixed: string;
+  values: number;
+  identical: number;
+  /** null when a difference is not finite. */
+  max_abs_diff: number | null;
+  note: string | null;
+}
+
+export interface CompareOutcome {
+  original_error: string | null;
+  fixed_error: string | null;
+  error: string | null;
+  comparison: { seed: number; inputs: string[]; outputs: OutputComparison[] } | null;
+}
+
+export type CompareReply =
+  | { id: number; type: "compared"; outcome: CompareOutcome; ms: number }
+  | { id: number; type: "error"; message: string };
+
+export type WorkerRequest = SegmentRequest | CompareRequest;

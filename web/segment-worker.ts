@@ -1,11 +1,11 @@
 // The segmentation worker: loads the engine's wasm on first use, decodes the photo, resizes it to
 // each model's input exactly as Pillow does, and runs the models. The page stays responsive.
-import init, { resize_photo, Segmenter } from "./pkg/delegate_doctor_engine.js";
-import type { ModelSpec, Photo, Run, SegmentReply, SegmentRequest } from "./segment-protocol.js";
+import init, { compare_models, resize_photo, Segmenter } from "./pkg/delegate_doctor_engine.js";
+import type { CompareOutcome, CompareReply, CompareRequest, ModelSpec, Photo, Run, SegmentReply, SegmentRequest, WorkerRequest } from "./segment-protocol.js";
 
 interface WorkerScope {
-  postMessage(message: SegmentReply, transfer?: Transferable[]): void;
-  onmessage: ((e: MessageEvent<SegmentRequest>) => void) | null;
+  postMessage(message: SegmentReply | CompareReply, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
 }
 const scope = self as unknown as WorkerScope;
 const started = performance.now();
@@ -97,8 +97,17 @@ async function run(r: SegmentRequest): Promise<SegmentReply> {
   return { id: r.id, type: "result", photo: { width: photo.width, height: photo.height }, engineMs: first, runs };
 }
 
+async function compare(r: CompareRequest): Promise<CompareReply> {
+  await engine;
+  const t0 = performance.now();
+  const outcome = JSON.parse(compare_models(r.original, r.fixed, r.seed)) as CompareOutcome;
+  return { id: r.id, type: "compared", outcome, ms: performance.now() - t0 };
+}
+
 scope.onmessage = (e) => {
-  run(e.data).then(
+  const request = e.data;
+  const reply: Promise<SegmentReply | CompareReply> = request.type === "compare" ? compare(request) : run(request);
+  reply.then(
     (reply) => scope.postMessage(reply),
     (err: unknown) => scope.postMessage({ id: e.data.id, type: "error", message: err instanceof Error ? err.message : String(err) }),
   );

@@ -52,6 +52,15 @@ impl Segmenter {
         self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))
     }
 }
+/// "Compare outputs": runs both models on the same seeded inputs (each input's type and range) and
+/// returns JSON `{original_error, fixed_error, error, comparison: {seed, inputs, outputs: [{name,
+/// original, fixed, values, identical, max_abs_diff, note}]}}` (see `infer::compare`).
+#[wasm_bindgen]
+pub fn compare_models(original: &[u8], fixed: &[u8], seed: u32) -> String {
+    let outcome = infer::compare::compare_models(original, fixed, seed as u64);
+    serde_json::to_string(&outcome).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
 /// Resizes packed RGB exactly as Pillow's `Image.resize(size, BILINEAR)` does.
 #[wasm_bindgen]
 pub fn resize_photo(rgb: &[u8], width: usize, height: usize, new_width: usize, new_height: usize) -> Result<Vec<u8>, JsError> {

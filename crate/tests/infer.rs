@@ -61,10 +61,9 @@ fn deeplab_gives_a_valid_deterministic_map_for_synthetic_images() {
     check("gray", &a.classes);
     // A second run (keeping every tensor) gives the same map: the graph output is the class map.
     let all = seg.run_keeping_all(&gray).unwrap();
-    match &all[seg.program.output] {
-        Buf::U8(v) => assert_eq!(v, &a.classes, "two runs differ"),
-        other => panic!("the ARG_MAX output should be class indices, got {other:?}"),
-    }
+    let indices: Vec<u8> = all[seg.program.outputs[0].index].to_f64().iter().map(|&c| c as u8).collect();
+    assert!(matches!(all[seg.program.outputs[0].index], Buf::I32(_) | Buf::I64(_)), "ARG_MAX gives integer indices");
+    assert_eq!(indices, a.classes, "two runs differ");
     // The pattern on a fresh Segmenter (the scratch of the gray runs is not reused).
     let p = Segmenter::new(&bytes).unwrap().run(&pattern).unwrap();
     assert_eq!((p.width, p.height), (257, 257));
@@ -169,12 +168,12 @@ fn a_float_conv_and_argmax_give_the_hand_computed_classes() {
         -1.0, -0.5, -1.0,
         -1.0, -0.5, 1.0,
     ];
-    match &all[seg.program.output] {
+    match &all[seg.program.outputs[0].index] {
         Buf::F32(v) => assert_eq!(v.as_slice(), &expected),
         other => panic!("the logits should be float32, got {other:?}"),
     }
     // The input went in as (p − 127.5) / 127.5.
-    match &all[seg.program.input] {
+    match &all[seg.program.inputs[0].index] {
         Buf::F32(v) => assert_eq!(&v[..3], &[1.0, -1.0, -1.0]),
         other => panic!("the input should be float32, got {other:?}"),
     }
@@ -321,4 +320,69 @@ fn a_long_list_of_problems_is_cut_after_ten() {
     let err = Segmenter::new(&b.finish()).expect_err("TANH is not supported");
     assert!(err.contains("op 9 TANH") && !err.contains("op 10 TANH"), "{err}");
     assert!(err.ends_with("; and 15 more"), "{err}");
+}
+
+/// Two float inputs, an int8 input and two outputs: `sum = a + b` (b broadcast along the last axis),
+/// `codes = QUANTIZE(sum)` (int8) and the int8 input passed through SLICE.
+fn typed_model() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let a = b.input(tensor("a", T::FLOAT32, &[1, 2, 3]));
+    let bias = b.input(tensor("b", T::FLOAT32, &[1, 1, 3]));
+    let c = b.input(tensor("c", T::INT8, &[1, 4]).quant(0.5, -3));
+    let sum = b.add(tensor("sum", T::FLOAT32, &[1, 2, 3]));
+    let codes = b.add(tensor("codes", T::INT8, &[1, 2, 3]).quant(0.25, 10));
+    let begin = b.add(const_i32("begin", &[2], &[0, 1]));
+    let size = b.add(const_i32("size", &[2], &[1, 2]));
+    let part = b.add(tensor("part", T::INT8, &[1, 2]).quant(0.5, -3));
+    b.op(Op::ADD, &[a, bias], &[sum]).options(opts!(AddOptions {}));
+    b.op(Op::QUANTIZE, &[sum], &[codes]);
+    b.op(Op::SLICE, &[c, begin, size], &[part]);
+    b.output(codes);
+    b.output(part);
+    b.finish()
+}
+
+#[test]
+fn the_engine_runs_typed_tensors_with_several_inputs_and_outputs() {
+    use delegate_doctor::infer::Engine;
+    let mut e = Engine::new(&typed_model()).expect("ADD, QUANTIZE and SLICE compile");
+    assert_eq!(e.inputs().len(), 3);
+    assert_eq!(e.outputs().iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["codes", "part"]);
+    let out = e
+        .run(vec![
+            Buf::F32(vec![0.0, 0.25, -0.5, 1.0, 2.0, 100.0]),
+            Buf::F32(vec![0.125, 0.0, 0.0]),
+            Buf::I8(vec![-128, 7, -9, 127]),
+        ])
+        .unwrap();
+    // 0.125 / 0.25 = 0.5 → 0 (half to even) + 10; 100 / 0.25 = 400 → clamped to 127.
+    assert_eq!(out[0], Buf::I8(vec![10, 11, 8, 14, 18, 127]));
+    assert_eq!(out[1], Buf::I8(vec![7, -9]));
+
+    // Wrong inputs: a clear error, no panic.
+    let err = e.run(vec![Buf::F32(vec![0.0; 6])]).unwrap_err();
+    assert!(err.contains("takes 3 inputs; 1 were given"), "{err}");
+    let err = e.run(vec![Buf::F32(vec![0.0; 6]), Buf::U8(vec![0; 3]), Buf::I8(vec![0; 4])]).unwrap_err();
+    assert!(err.contains("input \"b\" needs 3 float32 values; 3 uint8 values were given"), "{err}");
+    // A Segmenter needs an image input.
+    let err = Segmenter::new(&typed_model()).unwrap_err();
+    assert!(err.contains("an RGB image [1, height, width, 3] is needed"), "{err}");
+}
+
+#[test]
+fn compare_reports_identical_and_differing_outputs() {
+    use delegate_doctor::infer::compare::compare_models;
+    let same = compare_models(&typed_model(), &typed_model(), 3);
+    let c = same.comparison.expect("both run");
+    assert_eq!(c.outputs.len(), 2);
+    assert!(c.outputs.iter().all(|o| o.values > 0 && o.identical == o.values && o.max_abs_diff == 0.0));
+    // A model that cannot run is named, op by op.
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 2, 3]));
+    let y = b.add(tensor("y", T::FLOAT32, &[1, 2, 3]));
+    b.op(Op::TANH, &[x], &[y]);
+    b.output(y);
+    let other = compare_models(&typed_model(), &b.finish(), 3);
+    assert!(other.comparison.is_none() && other.original_error.is_none());
+    assert!(other.fixed_error.as_deref().unwrap_or("").contains("op 0 TANH"), "{other:?}");
 }

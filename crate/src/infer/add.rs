@@ -34,7 +34,7 @@ impl QuantAdd {
     }
 
     #[inline]
-    fn add_one(&self, x: u8, y: u8) -> u8 {
+    pub fn add_one(&self, x: u8, y: u8) -> u8 {
         let acc = self.bias + x as i32 * self.multipliers[0] + y as i32 * self.multipliers[1];
         ((acc >> self.shift) + self.output_zero_point).clamp(self.act_min, self.act_max) as u8
     }

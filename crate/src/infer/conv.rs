@@ -86,6 +86,8 @@ pub struct QuantConv {
     pub bias: Vec<i32>,
     pub input_zero_point: i32,
     pub requant: Fp32Requant,
+    /// The requantization scale per output channel (`s_in · s_w[c] / s_out`).
+    pub scales: Vec<f32>,
 }
 
 impl QuantConv {
@@ -110,7 +112,7 @@ impl QuantConv {
             g.im2col(&wide, depth, 0, centred);
         }
         sized(output, g.output.len());
-        gemm::i16_requantize(centred, &self.weights, &gemm::Epilogue { bias: &self.bias, requant: self.requant }, output);
+        gemm::i16_requantize(centred, &self.weights, &gemm::Epilogue { bias: &self.bias, requant: self.requant, scales: &self.scales }, output);
     }
 }
 

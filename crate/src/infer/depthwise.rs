@@ -20,6 +20,8 @@ pub struct QuantDepthwise {
     pub bias: Vec<i32>,
     pub input_zero_point: i32,
     pub requant: Fp32Requant,
+    /// The requantization scale per output channel (`s_in · s_w[c] / s_out`).
+    pub scales: Vec<f32>,
     /// The weights packed for the vector path (depth multiplier 1).
     pub packed: Option<PackedTaps>,
 }
@@ -96,8 +98,9 @@ impl QuantDepthwise {
         let cp = p.channels;
         let (b, cols) = self.bordered(input, cp);
         let r = self.requant;
-        let (scale, lo, hi, zp) = (
-            simd::splat_f32(r.scale),
+        let mut scales = self.scales.clone();
+        scales.resize(cp, 0.0);
+        let (lo, hi, zp) = (
             simd::splat_f32((r.min - r.zero_point) as f32),
             simd::splat_f32((r.max - r.zero_point) as f32),
             simd::splat(r.zero_point),
@@ -126,6 +129,8 @@ impl QuantDepthwise {
                     let wp = ws.as_ptr();
                     let b0 = simd::load(bias.as_ptr().add(c0) as *const i16);
                     let b1 = simd::load(bias.as_ptr().add(c0 + 4) as *const i16);
+                    let s0 = simd::load_f32(scales.as_ptr().add(c0));
+                    let s1 = simd::load_f32(scales.as_ptr().add(c0 + 4));
                     let base = b.as_ptr().add(row_origin + c0);
                     for ox in 0..g.output.w {
                         let at = base.add(ox * px_step);
@@ -136,7 +141,7 @@ impl QuantDepthwise {
                             a0 = simd::add(a0, simd::madd(simd::zip_lo_i16(x0, x1), simd::load(wp.add(k * 16))));
                             a1 = simd::add(a1, simd::madd(simd::zip_hi_i16(x0, x1), simd::load(wp.add(k * 16 + 8))));
                         }
-                        let (q0, q1) = (simd::requant(a0, scale, lo, hi, zp), simd::requant(a1, scale, lo, hi, zp));
+                        let (q0, q1) = (simd::requant(a0, s0, lo, hi, zp), simd::requant(a1, s1, lo, hi, zp));
                         let dst = (oy * g.output.w + ox) * cout + c0;
                         if c0 + LANES <= cout {
                             simd::store_u8x8(output.as_mut_ptr().add(dst), q0, q1);
@@ -177,8 +182,8 @@ impl QuantDepthwise {
                     }
                 });
                 let out = &mut output[(oy * g.output.w + ox) * cout..][..cout];
-                for (o, &a) in out.iter_mut().zip(&acc) {
-                    *o = self.requant.apply(a);
+                for ((o, &a), &s) in out.iter_mut().zip(&acc).zip(&self.scales) {
+                    *o = self.requant.apply_scaled(a, s);
                 }
             }
         }

@@ -48,7 +48,11 @@ impl PackedWeights {
 /// Bias, then requantization and clamping, applied to each int32 accumulator.
 pub struct Epilogue<'a> {
     pub bias: &'a [i32],
+    /// Zero point and clamp bounds (its scale is replaced by `scales`).
     pub requant: Fp32Requant,
+    /// The requantization scale of each output channel (per-channel quantized filters; otherwise
+    /// the same value everywhere).
+    pub scales: &'a [f32],
 }
 
 /// The quantized product; `a` holds rows of `w.depth` values.
@@ -56,27 +60,31 @@ pub fn i16_requantize(a: &[i16], w: &PackedWeights, epi: &Epilogue, out: &mut [u
     let depth = w.depth;
     let rows = a.len() / depth;
     assert!(a.len() == rows * depth && out.len() == rows * w.channels && epi.bias.len() == w.channels);
+    assert!(epi.scales.len() == w.channels);
     let r = epi.requant;
     let consts = Consts {
-        scale: simd::splat_f32(r.scale),
         lo: simd::splat_f32((r.min - r.zero_point) as f32),
         hi: simd::splat_f32((r.max - r.zero_point) as f32),
         zp: simd::splat(r.zero_point),
     };
     let mut bias = vec![0i32; w.channels.div_ceil(PANEL) * PANEL];
     bias[..w.channels].copy_from_slice(epi.bias);
+    let mut scales = vec![0f32; w.channels.div_ceil(PANEL) * PANEL];
+    scales[..w.channels].copy_from_slice(epi.scales);
     for_each_tile(rows, w.channels, |t| {
         let block = &a[t.m * depth..(t.m + t.rows) * depth];
         let panel = &w.panels[t.group * depth * PANEL..(t.group + 1) * depth * PANEL];
         let b: &[i32; PANEL] = bias[t.n0..t.n0 + PANEL].try_into().expect("8 biases"); // ok: bias has groups·8 values
+        let s: &[f32; PANEL] = scales[t.n0..t.n0 + PANEL].try_into().expect("8 scales"); // ok: as the biases
         let dst = &mut out[t.m * w.channels + t.n0..];
+        let ch = (b, s);
         match t.rows {
-            6 => tile::<6>(block, depth, panel, b, &consts, dst, w.channels, t.width),
-            5 => tile::<5>(block, depth, panel, b, &consts, dst, w.channels, t.width),
-            4 => tile::<4>(block, depth, panel, b, &consts, dst, w.channels, t.width),
-            3 => tile::<3>(block, depth, panel, b, &consts, dst, w.channels, t.width),
-            2 => tile::<2>(block, depth, panel, b, &consts, dst, w.channels, t.width),
-            _ => tile::<1>(block, depth, panel, b, &consts, dst, w.channels, t.width),
+            6 => tile::<6>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
+            5 => tile::<5>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
+            4 => tile::<4>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
+            3 => tile::<3>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
+            2 => tile::<2>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
+            _ => tile::<1>(block, depth, panel, ch, &consts, dst, w.channels, t.width),
         }
     });
 }
@@ -105,7 +113,6 @@ fn for_each_tile(rows: usize, channels: usize, mut f: impl FnMut(Tile)) {
 }
 
 struct Consts {
-    scale: V,
     lo: V,
     hi: V,
     zp: V,
@@ -118,7 +125,7 @@ fn tile<const R: usize>(
     a: &[i16],
     depth: usize,
     panel: &[i16],
-    bias: &[i32; PANEL],
+    (bias, scales): (&[i32; PANEL], &[f32; PANEL]),
     c: &Consts,
     out: &mut [u8],
     stride: usize,
@@ -143,9 +150,11 @@ fn tile<const R: usize>(
     }
     // SAFETY: `bias` has 8 int32 values = two vectors.
     let (b0, b1) = unsafe { (simd::load(bias.as_ptr() as *const i16), simd::load(bias.as_ptr().add(4) as *const i16)) };
+    // SAFETY: `scales` has 8 float values = two vectors.
+    let (s0, s1) = unsafe { (simd::load_f32(scales.as_ptr()), simd::load_f32(scales.as_ptr().add(4))) };
     for (r, [v0, v1]) in acc.into_iter().enumerate() {
-        let q0 = simd::requant(simd::add(v0, b0), c.scale, c.lo, c.hi, c.zp);
-        let q1 = simd::requant(simd::add(v1, b1), c.scale, c.lo, c.hi, c.zp);
+        let q0 = simd::requant(simd::add(v0, b0), s0, c.lo, c.hi, c.zp);
+        let q1 = simd::requant(simd::add(v1, b1), s1, c.lo, c.hi, c.zp);
         let row = &mut out[r * stride..];
         if width == PANEL && row.len() >= PANEL {
             // SAFETY: the row has at least 8 bytes from its start.

@@ -10,25 +10,31 @@
 //! roundings, so faithfulness needs the same integer accumulators and the same requantization
 //! rounding at every layer — which is what these kernels do, op by op, citing the TFLite kernel each
 //! one follows. The op set is the DeepLab one (CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D,
-//! RESIZE_BILINEAR, CONCATENATION, ARG_MAX, and the SLICE our fixes add) in uint8 and float32; anything else is listed by
+//! RESIZE_BILINEAR, CONCATENATION, ARG_MAX), what our fixes add (SLICE, MEAN, STRIDED_SLICE, PAD,
+//! TRANSPOSE, …) and the ends of full-integer models (QUANTIZE, DEQUANTIZE), in uint8, int8 and
+//! float32, on any number of typed inputs and outputs (`Engine`); anything else is listed by
 //! `program::compile` as not runnable. Keeping the engine this small also keeps its wasm small:
 //! 0.14 MB gzip for the whole engine, where tract-tflite alone compiles to ≈ 0.94 MB gzip
 //! (`../shared/reference/toolchain.md`), and the page's budget is 1.5 MB.
 
 pub mod add;
 pub mod argmax;
+pub mod compare;
 pub mod concat;
 pub mod conv;
 pub mod depthwise;
 pub mod engine;
 pub mod gemm;
+pub mod layout;
+pub mod mean;
 pub mod photo;
 pub mod pool;
 pub mod program;
 pub mod quant;
+pub mod quantize;
 pub mod resize;
 pub mod simd;
 pub mod slice;
 pub mod tensor;
 
-pub use engine::{ClassMap, Segmenter};
+pub use engine::{ClassMap, Engine, Segmenter};

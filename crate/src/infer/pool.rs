@@ -13,6 +13,10 @@ pub struct AveragePool {
     pub act_min: i32,
     pub act_max: i32,
     pub activation: Activation,
+    /// An int8 tensor (stored shifted by 128): TFLite's int8 kernel rounds the mean half away from
+    /// zero in the int8 domain (`optimized_integer_ops::AveragePool`: `acc > 0 ? (acc + n/2) / n :
+    /// (acc − n/2) / n`, C division).
+    pub int8: bool,
 }
 
 impl AveragePool {
@@ -33,7 +37,7 @@ impl AveragePool {
                 });
                 let out = &mut output[(oy * g.output.w + ox) * c..][..c];
                 for (o, &a) in out.iter_mut().zip(&acc) {
-                    let mean = (a + count / 2).checked_div(count).unwrap_or(0) as i32;
+                    let mean = if self.int8 { int8_mean(a, count) } else { (a + count / 2).checked_div(count).unwrap_or(0) as i32 };
                     *o = mean.clamp(self.act_min, self.act_max) as u8;
                 }
             }
@@ -62,5 +66,27 @@ impl AveragePool {
                 }
             }
         }
+    }
+}
+
+/// The int8 kernel's mean of `count` values whose shifted sum is `biased` (each value + 128),
+/// returned shifted again.
+fn int8_mean(biased: u64, count: u64) -> i32 {
+    if count == 0 {
+        return 128;
+    }
+    let (n, acc) = (count as i64, biased as i64 - 128 * count as i64);
+    let mean = if acc > 0 { (acc + n / 2) / n } else { (acc - n / 2) / n };
+    mean as i32 + 128
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn int8_means_round_half_away_from_zero() {
+        // Values −1 and −2 (shifted: 127, 126): −1.5 → −2; values 1 and 2: 1.5 → 2.
+        assert_eq!(super::int8_mean(127 + 126, 2) - 128, -2);
+        assert_eq!(super::int8_mean(129 + 130, 2) - 128, 2);
+        assert_eq!(super::int8_mean(128 * 3, 3) - 128, 0);
     }
 }

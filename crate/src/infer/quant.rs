@@ -36,7 +36,13 @@ impl Fp32Requant {
 
     #[inline]
     pub fn apply(&self, acc: i32) -> u8 {
-        let y = (acc as f32 * self.scale).clamp((self.min - self.zero_point) as f32, (self.max - self.zero_point) as f32);
+        self.apply_scaled(acc, self.scale)
+    }
+
+    /// `apply` with another scale (a per-channel one).
+    #[inline]
+    pub fn apply_scaled(&self, acc: i32, scale: f32) -> u8 {
+        let y = (acc as f32 * scale).clamp((self.min - self.zero_point) as f32, (self.max - self.zero_point) as f32);
         (y.round_ties_even() as i32 + self.zero_point) as u8
     }
 }
