@@ -298,6 +298,23 @@ pub fn fix_gpu(bytes: &[u8], flavor: Flavor, opts: &FixOptions) -> Result<(Vec<u
     fix_for(bytes, &target, &opts)
 }
 
+/// What to do with a fix report, whichever delegate it is for (see `fix_delegate`).
+pub trait FixVisitor {
+    type Out;
+    fn visit<A: Analyzed>(self, fixed: Vec<u8>, report: FixReport<A>) -> Self::Out;
+}
+
+/// Fix the model for `delegate` (NNAPI at `opts.target`, a GPU delegate at `opts.gpu`) and hand
+/// the fixed bytes and the report to `visitor`. This is the one place that maps a delegate to its
+/// planner target: a delegate added to `Delegate` is fixed (and scanned by `zoo`) through it.
+pub fn fix_delegate<V: FixVisitor>(bytes: &[u8], delegate: Delegate, opts: &FixOptions, visitor: V) -> Result<V::Out, ModelError> {
+    match delegate {
+        Delegate::Nnapi => fix(bytes, opts).map(|(b, r)| visitor.visit(b, r)),
+        Delegate::Gpu => fix_gpu(bytes, Flavor::Classic, opts).map(|(b, r)| visitor.visit(b, r)),
+        Delegate::LitertGpu => fix_gpu(bytes, Flavor::LiteRt, opts).map(|(b, r)| visitor.visit(b, r)),
+    }
+}
+
 /// Fix the model for `target`: the fixed bytes and a report of what changed.
 pub fn fix_for<T: Target>(bytes: &[u8], target: &T, opts: &FixOptions) -> Result<(Vec<u8>, FixReport<T::Analysis>), ModelError> {
     let m = model::read(bytes)?;

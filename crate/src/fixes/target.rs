@@ -26,6 +26,33 @@ pub enum Delegate {
 }
 
 impl Delegate {
+    /// Every delegate, in the order reports list them: what `--delegate all` means for a zoo scan
+    /// and for the Model Explorer overlays. A delegate added here shows up in both.
+    pub const ALL: [Delegate; 3] = [Delegate::Nnapi, Delegate::Gpu, Delegate::LitertGpu];
+
+    /// The id the CLI's `--delegate` takes and the JSON's `delegate` says.
+    pub fn id(self) -> &'static str {
+        match self {
+            Delegate::Nnapi => "nnapi",
+            Delegate::Gpu => "gpu",
+            Delegate::LitertGpu => "litert-gpu",
+        }
+    }
+
+    /// The delegate by the id `--delegate` takes.
+    pub fn from_id(id: &str) -> Option<Delegate> {
+        Delegate::ALL.into_iter().find(|d| d.id() == id)
+    }
+
+    /// The delegate as a sentence names it ("the GPU delegate").
+    pub fn name(self) -> &'static str {
+        match self {
+            Delegate::Nnapi => "NNAPI",
+            Delegate::Gpu => "the GPU delegate",
+            Delegate::LitertGpu => "LiteRT's GPU accelerator",
+        }
+    }
+
     pub fn is_nnapi(&self) -> bool {
         *self == Delegate::Nnapi
     }
