@@ -17,12 +17,18 @@ usage: delegate-doctor <command> [options]
 
 commands:
   inspect MODEL [--format text|json]     the model summary and its operators
-  analyze MODEL [--delegate nnapi|gpu|litert-gpu|all] [flags] [--format text|json] [--require-full-delegation]
+  analyze MODEL [--delegate nnapi|gpu|litert-gpu|all] [flags] [--format text|json|md] [--require-full-delegation]
                                          how a delegate splits the model (default: NNAPI;
                                          all: NNAPI at every level, both GPU delegates, and
                                          which target runs most of the model)
+  analyze MODEL --format model-explorer -o DIR
+                                         one Model Explorer node-data overlay per target in DIR
+  analyze DIR_OR_FILES... [--delegate ...] [flags] [--format text|md|json|jsonl]
+                                         zoo scan: every .tflite under the paths, one row per
+                                         model and target (NNAPI at --sdk, default 29), and
+                                         whether fix would make it fully delegated
   fix MODEL -o OUT [--delegate nnapi|gpu|litert-gpu] [flags] [--only IDS] [--skip IDS] [--cut tail|head]
-                 [--pool-form auto|mean|separable] [--format text|json] [--require-full-delegation]
+                 [--pool-form auto|mean|separable] [--format text|json|md] [--require-full-delegation]
                                          rewrite the model so the delegate accepts more of it
                                          (default: NNAPI at --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
@@ -48,7 +54,7 @@ GPU flags (--delegate gpu; LiteRT's accelerator has no options that change its d
   --gpu-precision-loss-allowed[=true|false]     fp16 arithmetic; does not change which ops run
   --max-delegated-partitions N     partitions the GPU delegate keeps (default 1; <= 0 means 1)
 
-exit codes: 0 done, 2 bad input or usage,
+exit codes: 0 done, 2 bad input or usage (a zoo scan: after every file, when some could not be read),
             3 with --require-full-delegation when some analysed level is not fully delegated
 ";
 
