@@ -612,14 +612,14 @@ struct FixDoneOf<'a> {
 
 impl fixes::FixVisitor for FixDoneOf<'_> {
     type Out = (Vec<u8>, Result<FixDone, String>);
-    fn visit<A: fixes::Analyzed>(self, fixed: Vec<u8>, r: fixes::FixReport<A>) -> Self::Out {
+    fn visit<A: fixes::Analyzed>(self, fixed: fixes::Fixed<'_>, r: fixes::FixReport<A>) -> Self::Out {
         let text = match self.format {
             Format::Json => to_json(&r),
             Format::Md => Ok(markdown::fix_report(&r, self.name)),
             _ => Ok(fixes::render_text(&r)),
         };
         let done = text.map(|text| FixDone { text, unchanged: r.changes.is_empty(), full: r.after.outcome() == Outcome::Full });
-        (fixed, done)
+        (fixed.into_vec(), done)
     }
 }
 

@@ -93,9 +93,9 @@ struct FixedForJs<'a> {
 
 impl fixes::FixVisitor for FixedForJs<'_> {
     type Out = (Vec<u8>, Result<JsValue, JsValue>, String);
-    fn visit<A: fixes::Analyzed>(self, fixed: Vec<u8>, r: fixes::FixReport<A>) -> Self::Out {
+    fn visit<A: fixes::Analyzed>(self, fixed: fixes::Fixed<'_>, r: fixes::FixReport<A>) -> Self::Out {
         let markdown = crate::exports::markdown::fix_report(&r, self.name);
-        (fixed, to_js(&r), markdown)
+        (fixed.into_vec(), to_js(&r), markdown)
     }
 }
 

@@ -150,7 +150,8 @@ struct RowOf<'a> {
 
 impl FixVisitor for RowOf<'_> {
     type Out = ZooRow;
-    fn visit<A: Analyzed>(self, _fixed: Vec<u8>, r: FixReport<A>) -> ZooRow {
+    /// The fixed bytes are not needed: a scan writes nothing.
+    fn visit<A: Analyzed>(self, _fixed: fixes::Fixed<'_>, r: FixReport<A>) -> ZooRow {
         let b = &r.before;
         let (kernels, delegated_nodes) = delegated(b.outcome(), b.plan());
         let (after_kernels, after_nodes) = delegated(r.after.outcome(), r.after.plan());
