@@ -449,11 +449,13 @@ fn attempt<'b, T: Target>(
     // Highest op first, so inserting ops never shifts an op still to be fixed; in-place fixes of an
     // op before the ones that insert after it.
     planned.sort_by_key(|(i, p)| (std::cmp::Reverse(*i), p.inserts()));
+    let mut draft = Draft::open(bytes)?;
     if planned.is_empty() {
-        // Nothing to rewrite: the model as given (a rewrite would only cost time).
+        // Nothing to rewrite: the model as given (a rewrite would only cost time). It is checked as
+        // a rewrite would check it, so a model `fix` cannot write is still refused.
+        draft.check_sizes()?;
         return Ok(Attempt { bytes: Fixed::Unchanged(bytes), changes: Vec::new(), not_fixed });
     }
-    let mut draft = Draft::open(bytes)?;
     let mut changes: Vec<Change> = planned.iter().map(|(_, p)| p.apply(&mut draft)).collect();
     changes.sort_by_key(|c| c.op);
     Ok(Attempt { bytes: Fixed::Rewritten(draft.write()?), changes, not_fixed })
