@@ -75,7 +75,7 @@ async function fixFor(target: Target): Promise<FixReport | null> {
 
 function renderFixPanel(target: Target, fixed: FixReport | null): void {
   if (!current) return;
-  if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes());
+  if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes(), () => analyser.fixMarkdown());
   showSegment({
     originalKey: current.sha256,
     fixedKey: fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null,
