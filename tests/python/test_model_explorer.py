@@ -11,7 +11,11 @@ file (one per analysed target) must
   names (the adapter's label is the lower-case builtin name or the custom code);
 - give each node the value our JSON implies: "kernel K of N" for the ops of the K-th delegate row
   of that subgraph's plan, "CPU: <reasons>" for a refused op, "CPU: not in a delegated partition"
-  for another CPU op.
+  for another CPU op;
+- and each target with a combined plan (the delegate, then TFLite's default XNNPACK delegate: the
+  plan that really runs, JSON `combined`) has a second file, TARGET.combined, whose values say
+  where each op runs by that plan's rows (`runs_on`): "accelerator kernel K of N", "XNNPACK kernel
+  K of N" or "CPU". XNNPACK on its own (`xnnpack`) is one of the targets.
 
 Models: two shared DeepLabs (refusals at some levels, none at others), MediaPipe's selfie
 segmentation (a custom op), and generated ones (crate/examples/make_model_explorer_fixtures.rs): a
@@ -70,6 +74,22 @@ def expected_values(plan, refused, ops):
     return values
 
 
+def expected_combined_values(plan, ops):
+    """op index → where it runs by one subgraph's combined plan."""
+    values = {i: "CPU" for i in range(ops)}
+    count = {on: sum(1 for r in plan if r["runs_on"] == on and "nodes" in r) for on in ("accelerator", "xnnpack")}
+    seen = {"accelerator": 0, "xnnpack": 0}
+    for row in plan:
+        on = row["runs_on"]
+        if on == "cpu" or "nodes" not in row:
+            continue
+        seen[on] += 1
+        name = "accelerator" if on == "accelerator" else "XNNPACK"
+        for n in row["nodes"]:
+            values[n] = f"{name} kernel {seen[on]} of {count[on]}"
+    return values
+
+
 def slug(analysis):
     return f"nnapi-api{analysis['sdk']}" if analysis["delegate"] == "nnapi" else analysis["delegate"]
 
@@ -107,7 +127,12 @@ class ModelExplorerOverlays(unittest.TestCase):
     def check_model(self, model):
         report, overlays = self.overlays(model)
         graphs = explorer_graphs(model)
-        self.assertEqual(sorted(overlays), sorted(slug(a) for a in report["analyses"]), "one file per target")
+        want_files = [slug(a) for a in report["analyses"]]
+        want_files += [slug(a) + ".combined" for a in report["analyses"] if "combined" in a]
+        self.assertIn("xnnpack", want_files)
+        self.assertEqual(sorted(overlays), sorted(want_files), "one file per target, one per combined plan")
+        for a in filter(lambda a: "combined" in a, report["analyses"]):
+            self.check_combined(a["combined"], overlays[slug(a) + ".combined"], graphs, slug(a))
         for a in report["analyses"]:
             overlay = overlays[slug(a)]
             as_node_data(overlay)
@@ -127,6 +152,20 @@ class ModelExplorerOverlays(unittest.TestCase):
                 want = expected_values(plan, refused, len(op_nodes))
                 got = {int(k): v["value"] for k, v in results.items()}
                 self.assertEqual(got, want, f"{slug(a)} {graph['id']}")
+
+    def check_combined(self, combined, overlay, graphs, name):
+        as_node_data(overlay)
+        subgraphs = [(0, combined["plan"])] + [(s["index"], s["plan"]) for s in combined.get("other_subgraphs", [])]
+        self.assertEqual(sorted(overlay), sorted(graphs[i]["id"] for i, _ in subgraphs), name)
+        for index, plan in subgraphs:
+            graph = graphs[index]
+            results = overlay[graph["id"]]["results"]
+            op_nodes = [n for n in graph["nodes"] if n["label"] not in AUXILIARY]
+            got = {int(k): v["value"] for k, v in results.items()}
+            if combined["xnnpack"] == "fails":
+                self.assertTrue(all(v.startswith("the run fails: ") for v in got.values()), name)
+                continue
+            self.assertEqual(got, expected_combined_values(plan, len(op_nodes)), f"{name} combined {graph['id']}")
 
     def test_shared_deeplabs(self):
         for m in self.models[:2]:
