@@ -33,7 +33,8 @@ use super::{SubgraphView, TargetView};
 const KERNEL_COLOURS: [&str; 6] = ["#66bb6a", "#42a5f5", "#ab47bc", "#26a69a", "#ffa726", "#8d6e63"];
 const REFUSED_COLOUR: &str = "#ef5350";
 const CPU_COLOUR: &str = "#bdbdbd";
-/// XNNPACK's kernels in the combined overlay (the page's graph view uses the same orange).
+/// XNNPACK's kernels in the combined overlay (orange: apart from the greens and blues of the
+/// accelerator's kernels and the grey of the builtin CPU kernels).
 const XNNPACK_COLOURS: [&str; 2] = ["#ff9800", "#ffb74d"];
 
 /// Model Explorer's id of subgraph `index` (`GetSubgraphName`).
