@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { DEEPLAB, dropBytes, dropFile, openPage } from "./helpers";
 
 async function seedTarget(page: import("@playwright/test").Page): Promise<void> {
@@ -39,4 +42,29 @@ test("turning a fix off changes the proposal", async ({ page }) => {
   await expect(page.locator("#changes tbody tr")).toHaveCount(4);
   await expect(page.locator("#not-fixed")).toContainText("avg-pool-window is turned off");
   await expect(page.locator("#after-verdict")).toContainText("2 NNAPI partitions");
+});
+
+test("Copy report as Markdown copies what the CLI's fix --format md prints", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await openPage(page);
+  const model = DEEPLAB("deeplabv3_mnv2_pascal_513_os8_google_original.tflite");
+  await dropFile(page, model);
+  await seedTarget(page);
+  await expect(page.locator("#changes tbody tr")).toHaveCount(5);
+  await page.click("#copy-report");
+  await expect(page.locator("#fix-status")).toHaveText("Report copied.");
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  // The page asks for the fixes whose boxes are checked: the CLI gets the same list.
+  const only = await page.locator("#fix-toggles input[name=fix]:checked").evaluateAll((boxes) =>
+    boxes.map((b) => (b as HTMLInputElement).value),
+  );
+  const out = join(mkdtempSync(join(tmpdir(), "dd-md-")), "fixed.tflite");
+  const cli = execFileSync(
+    resolve("target/debug/delegate-doctor"),
+    ["fix", model, "-o", out, "--sdk", "29", "--disable-nnapi-cpu=false", "--max-delegated-partitions", "3",
+      "--only", only.join(","), "--format", "md"],
+    { encoding: "utf8" },
+  );
+  expect(copied).toBe(cli);
+  expect(copied).toContain("### Plan after the fixes");
 });

@@ -11,20 +11,38 @@ const CLI = "target/debug/delegate-doctor";
 
 interface CliRow {
   nodes?: number[];
+  type: string;
+  runs_on?: "accelerator" | "xnnpack" | "cpu";
 }
 
-/** The CLI's plan for `model` (its own analysis, not the page's) as one placement key per op. */
-function cliPlacements(model: string, ops: number, ...flags: string[]): string[] {
+/** The CLI's JSON report for `model` (its own analysis, not the page's). */
+function cliReport(model: string, ...flags: string[]) {
   if (!existsSync(CLI)) execFileSync("cargo", ["build", "-q", "-p", "delegate-doctor"]);
-  const report = JSON.parse(execFileSync(CLI, ["analyze", model, "--format", "json", ...flags], { encoding: "utf8" }));
+  return JSON.parse(execFileSync(CLI, ["analyze", model, "--format", "json", ...flags], { encoding: "utf8" }));
+}
+
+/** Plan rows as one placement key per op: "kernel-N" (the accelerator's N-th kernel), "xnnpack-N"
+ * (by `runs_on` in a combined plan, by the kernel name in XNNPACK's own), "cpu". */
+function keysOf(rows: CliRow[], ops: number): string[] {
   const keys = new Array<string>(ops).fill("cpu");
-  let kernel = 0;
-  for (const row of report.analyses[0].plan as CliRow[]) {
-    if (!row.nodes) continue;
-    kernel++;
-    for (const i of row.nodes) keys[i] = `kernel-${kernel}`;
+  const count = { accelerator: 0, xnnpack: 0 };
+  for (const row of rows) {
+    if (!row.nodes || row.runs_on === "cpu") continue;
+    const on = row.runs_on ?? (/xnnpack/i.test(row.type) ? "xnnpack" : "accelerator");
+    const n = ++count[on];
+    for (const i of row.nodes) keys[i] = on === "xnnpack" ? `xnnpack-${n}` : `kernel-${n}`;
   }
   return keys;
+}
+
+/** The CLI's own plan of the first analysis (`--use-xnnpack` or not) as placement keys. */
+function cliPlacements(model: string, ops: number, ...flags: string[]): string[] {
+  return keysOf(cliReport(model, ...flags).analyses[0].plan, ops);
+}
+
+/** The CLI's plan that really runs (the first analysis's `combined.plan`, `runs_on`) as placement keys. */
+function cliCombinedPlacements(model: string, ops: number, ...flags: string[]): string[] {
+  return keysOf(cliReport(model, ...flags).analyses[0].combined.plan, ops);
 }
 
 async function openGraph(page: Page, model: string): Promise<void> {
@@ -54,8 +72,11 @@ test("the 700-op model is laid out, one node per op, coloured as the CLI's plan 
   await expect(page.locator("#graph g.end.output")).toHaveCount(9);
   await expect(page.locator("#graph-status")).toContainText("700 ops");
 
-  // NNAPI at API 30 (the page's default): 15 kernels split by the custom ops.
+  // NNAPI at API 30 (the page's default): 15 kernels split by the custom ops, which XNNPACK does
+  // not take either: the plan that really runs (the page's default colouring) is NNAPI's own.
   let ops = await drawnOps(page);
+  await expect(page.locator("#graph")).toHaveAttribute("data-colour-by", "combined");
+  expect(ops.map((o) => o.key)).toEqual(cliCombinedPlacements(GRAPH_700, 700, "--sdk", "30"));
   expect(ops.map((o) => o.key)).toEqual(cliPlacements(GRAPH_700, 700, "--sdk", "30"));
   const fillOf = new Map<string, Set<string>>();
   for (const o of ops) fillOf.set(o.key, (fillOf.get(o.key) ?? new Set()).add(o.fill));
@@ -67,12 +88,20 @@ test("the 700-op model is laid out, one node per op, coloured as the CLI's plan 
   expect(await page.locator("#graph .edges path.crossing").count()).toBeGreaterThanOrEqual(14 * 2);
   await expect(page.locator("#graph-legend")).toContainText("NNAPI kernel 1");
 
-  // Another target recolours without a new layout: the classic GPU delegate keeps one partition.
+  // Another target recolours without a new layout: the classic GPU delegate keeps one partition,
+  // and XNNPACK takes what it left but the custom ops.
   await page.selectOption("#delegate", "gpu");
   await expect(page.locator("#verdict")).toContainText("GPU");
   await expect(page.locator("#graph-legend")).toContainText("GPU delegate kernel 1");
+  await expect(page.locator("#graph-legend")).toContainText("XNNPACK (14 kernels)");
   ops = await drawnOps(page);
-  expect(ops.map((o) => o.key)).toEqual(cliPlacements(GRAPH_700, 700, "--delegate", "gpu"));
+  expect(ops.map((o) => o.key)).toEqual(cliCombinedPlacements(GRAPH_700, 700, "--delegate", "gpu"));
+  // The delegate's own plan, on request: what `--use-xnnpack=false` runs.
+  await page.selectOption("#graph-colour-by", "delegate");
+  await expect(page.locator("#graph")).toHaveAttribute("data-colour-by", "delegate");
+  ops = await drawnOps(page);
+  expect(ops.map((o) => o.key)).toEqual(cliPlacements(GRAPH_700, 700, "--delegate", "gpu", "--use-xnnpack=false"));
+  await page.selectOption("#graph-colour-by", "combined");
 
   // For the README: the first custom op (a partition boundary), its tooltip showing.
   await page.selectOption("#delegate", "nnapi");
@@ -84,6 +113,41 @@ test("the 700-op model is laid out, one node per op, coloured as the CLI's plan 
   await page.locator('#graph g.node[data-index="44"]').hover();
   await expect(page.locator("#graph-tooltip")).toBeVisible();
   await page.locator("#graph-details").screenshot({ path: "docs/screenshots/graph.png" });
+});
+
+test("ops are coloured by where they really run: the accelerator's kernels, XNNPACK's, the builtin CPU kernels", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openGraph(page, GRAPH_700);
+  await page.selectOption("#delegate", "gpu");
+  await expect(page.locator("#graph-legend")).toContainText("XNNPACK (14 kernels)");
+  const want = cliCombinedPlacements(GRAPH_700, 700, "--delegate", "gpu");
+  const ops = await drawnOps(page);
+  expect(ops.map((o) => o.key)).toEqual(want);
+  const fills = (prefix: string) => new Set(ops.filter((o) => o.key.startsWith(prefix)).map((o) => o.fill));
+  expect(fills("xnnpack-")).toEqual(new Set(["#8a8f98"])); // XNNPACK_COLOUR, every XNNPACK kernel
+  expect(fills("cpu")).toEqual(new Set(["#d1761f"]));
+  expect(fills("kernel-")).toEqual(new Set(["#1b7f3b"])); // the GPU delegate's one kernel
+  expect(want.filter((k) => k === "cpu")).toHaveLength(14); // the custom ops
+  // A boundary between two XNNPACK kernels (around a custom op) is a partition boundary too.
+  await expect(page.locator("#graph .edges path.crossing").first()).toBeAttached();
+  // The tooltip says which XNNPACK kernel runs an op, and why XNNPACK left a CPU op.
+  const first = want.indexOf("xnnpack-1");
+  await page.fill("#graph-search", "block_0/stem");
+  await page.press("#graph-search", "Enter");
+  await page.locator(`#graph g.node[data-index="${first}"]`).hover();
+  await expect(page.locator("#graph-tooltip")).toContainText("Runs on: XNNPACK kernel 1 (");
+  await page.fill("#graph-search", "block_5/branch_2/smooth");
+  await page.press("#graph-search", "Enter");
+  await page.locator('#graph g.node[data-index="44"]').hover();
+  await expect(page.locator("#graph-tooltip")).toContainText("Runs on: CPU");
+  await expect(page.locator("#graph-tooltip")).toContainText('Refused by XNNPACK: unsupported custom operator type "Smooth" in node #44');
+  // XNNPACK on its own: its kernels, as `analyze --delegate xnnpack` says.
+  await page.selectOption("#graph-colour-by", "xnnpack");
+  await expect(page.locator("#graph")).toHaveAttribute("data-colour-by", "xnnpack");
+  await expect(page.locator("#graph-legend")).toContainText("XNNPACK (15 kernels)");
+  const alone = await drawnOps(page);
+  expect(alone.map((o) => o.key)).toEqual(cliPlacements(GRAPH_700, 700, "--delegate", "xnnpack"));
+  expect(alone.filter((o) => o.key.startsWith("kernel-"))).toHaveLength(0);
 });
 
 test("hovering an op shows its type, where it runs, its shapes and why it was refused, as text", async ({ page }) => {
@@ -176,6 +240,7 @@ test("the subgraph selector shows the IF's bodies, coloured by their own plans",
   await expect(page.locator("#graph g.node")).toHaveCount(2);
   await expect(page.locator("#graph g.node text")).toHaveText(["0 MUL", "1 RELU"]);
   expect((await drawnOps(page)).map((o) => o.key)).toEqual(["kernel-1", "kernel-1"]);
+
   await page.locator('#graph g.node[data-index="1"]').click();
   await expect(page.locator('#op-table tr[data-subgraph="1"][data-index="1"]')).toHaveClass(/picked/);
   // The body's markup-named tensor stays text.
@@ -184,6 +249,18 @@ test("the subgraph selector shows the IF's bodies, coloured by their own plans",
   await expect(page.locator("#graph-tooltip i")).toHaveCount(0);
   await page.selectOption("#graph-subgraph", "0");
   await expect(page.locator("#graph g.node")).toHaveCount(3);
+  // With the GPU delegate (one partition kept) XNNPACK takes an op it left: the plan that really
+  // runs, as the CLI's `combined` says, in the primary subgraph and in the bodies.
+  await page.selectOption("#delegate", "gpu");
+  await expect(page.locator("#graph-legend")).toContainText("XNNPACK (1 kernel)");
+  const combined = cliReport(CONTROL_FLOW, "--delegate", "gpu").analyses[0].combined;
+  const primary = keysOf(combined.plan, 3);
+  expect(primary).toContain("xnnpack-1");
+  expect((await drawnOps(page)).map((o) => o.key)).toEqual(primary);
+  await page.selectOption("#graph-subgraph", "1");
+  await expect(page.locator("#graph")).toHaveAttribute("data-subgraph", "1");
+  const body = combined.other_subgraphs.find((o: { index: number }) => o.index === 1);
+  expect((await drawnOps(page)).map((o) => o.key)).toEqual(keysOf(body.plan, 2));
 });
 
 test("names full of markup are shown as text in the graph", async ({ page }) => {

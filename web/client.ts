@@ -80,6 +80,13 @@ export class Analyser {
     return r.report;
   }
 
+  /** The last fix report as Markdown (the CLI's `fix --format md`). */
+  async fixMarkdown(): Promise<string> {
+    const r = await this.send({ type: "fix-markdown" } as Request);
+    if (r.type !== "markdown") throw new Error("unexpected answer from the analyser");
+    return r.text;
+  }
+
   /** The bytes of the last fixed model. */
   async fixedBytes(): Promise<Uint8Array> {
     const r = await this.send({ type: "fixed-bytes" } as Request);

@@ -57,8 +57,14 @@ function renderChanges(r: FixReport): void {
   }
 }
 
-/** Shows the fix result; the download asks for the fixed bytes only when clicked. */
-export function renderFix(name: string, r: FixReport, fixedBytes: () => Promise<Uint8Array>): void {
+/** Shows the fix result; the download asks for the fixed bytes, and "Copy report" for the report as
+ * Markdown (rendered by the wasm, the CLI's `fix --format md`), only when clicked. */
+export function renderFix(
+  name: string,
+  r: FixReport,
+  fixedBytes: () => Promise<Uint8Array>,
+  markdown: () => Promise<string>,
+): void {
   renderChanges(r);
   const largest = r.largest_partition;
   const growth = largest ? ` Largest partition: ${largest.before} → ${largest.after} of ${r.before.total_nodes} nodes.` : "";
@@ -78,32 +84,20 @@ export function renderFix(name: string, r: FixReport, fixedBytes: () => Promise<
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   byId<HTMLButtonElement>("copy-report").onclick = () => {
-    void navigator.clipboard.writeText(markdown(name, r)).then(
-      () => (byId("fix-status").textContent = "Report copied."),
-      () => (byId("fix-status").textContent = "The browser refused the clipboard."),
-    );
+    const status = byId("fix-status");
+    void markdown()
+      .then((text) => navigator.clipboard.writeText(text))
+      .then(
+        () => (status.textContent = "Report copied."),
+        (e: unknown) =>
+          (status.textContent = e instanceof Error && /clipboard|permission|allowed/i.test(e.message)
+            ? "The browser refused the clipboard."
+            : `The report could not be made: ${String(e)}`),
+      );
   };
   byId("fix").hidden = false;
 }
 
 export function fixedName(name: string): string {
   return `${name.replace(/\.tflite$/i, "")}.fixed.tflite`;
-}
-
-/** The report as Markdown (model-borne names are escaped for tables). */
-export function markdown(name: string, r: FixReport): string {
-  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const lines = [
-    `## Delegate Doctor: ${cell(name)} for ${"sdk" in r.before ? `NNAPI at Android API ${r.before.sdk}` : r.before.delegate === "gpu" ? "the GPU delegate" : "LiteRT's GPU accelerator"}`,
-    "",
-    `Before: ${r.before_verdict.summary}`,
-    `After: ${r.after_verdict.summary}`,
-    "",
-    "| op | fix | change | exactness |",
-    "|---|---|---|---|",
-    ...r.changes.map((c) => `| ${c.op} ${c.op_type} | ${c.fix} | ${cell(c.what)} | ${c.exactness}${c.detail ? `: ${cell(c.detail)}` : ""} |`),
-  ];
-  for (const n of r.not_fixed) lines.push("", `Not fixed: ${n.op} ${n.op_type}: ${cell(n.why)}`);
-  for (const line of r.not_cut ?? []) lines.push("", `Cannot cut: ${cell(line)}`);
-  return lines.join("\n") + "\n";
 }

@@ -3,11 +3,11 @@
 // and a click that takes the user to the op's row in the op table. The layout library is loaded,
 // and the layout computed (in a worker: web/graph-worker.ts), only when the panel is opened.
 import { byId, clear, el } from "./dom.js";
-import { placementKey, placements, placementText, subgraphPlan, CPU_COLOUR, XNNPACK_COLOUR, type Placement } from "./graph-colour.js";
+import { combinedSubgraphPlan, placementKey, placements, placementText, subgraphPlan, CPU_COLOUR, XNNPACK_COLOUR, type Placement } from "./graph-colour.js";
 import type { Layout, SubgraphReport } from "./graph-layout.js";
 import type { LayoutReply, LayoutRequest } from "./graph-worker.js";
 import { GraphView } from "./graph-view.js";
-import type { DelegateId, InspectReport, OperatorReport, TargetReport, TensorRef } from "./report.js";
+import type { CombinedRow, DelegateId, InspectReport, OperatorReport, PlanRow, Refusal, TargetReport, TensorRef, XnnpackReport } from "./report.js";
 
 /** Beyond this many ops a layout takes too long for a page: the op table shows them instead. */
 const MAX_OPS = 4000;
@@ -15,9 +15,27 @@ const MAX_OPS = 4000;
 const LEGEND_KERNELS = 8;
 const KERNEL_NAMES: Record<DelegateId, string> = { nnapi: "NNAPI kernel", gpu: "GPU delegate kernel", "litert-gpu": "LiteRT GPU kernel" };
 
+/** What the graph is coloured by (the "Colour by" selector). */
+type ColourBy = "combined" | "delegate" | "xnnpack";
+
+/** The rows the graph is coloured by, and what they are. */
+interface Colouring {
+  /** What is shown: "combined" falls back to "delegate" when the analysis has no combined plan
+   * (or the run fails with XNNPACK), "xnnpack" to "delegate" before XNNPACK's analysis is there. */
+  by: ColourBy;
+  rows: (PlanRow | CombinedRow)[];
+  /** Refusals of the delegate shown (the chosen one's, or XNNPACK's), and XNNPACK's after it. */
+  refused: Refusal[];
+  xnnpackRefused: Refusal[];
+  kernelName: string;
+}
+
 interface State {
   inspect: InspectReport | null;
   analysis: TargetReport | undefined;
+  /** XNNPACK applied on its own (the report's `xnnpack` analysis). */
+  xnnpack: XnnpackReport | undefined;
+  colourBy: ColourBy;
   subgraph: number;
   /** Layouts by subgraph, computed or under way (null: superseded by a new model). */
   layouts: Map<number, Promise<{ layout: Layout; loadMs: number } | null>>;
@@ -32,6 +50,8 @@ interface State {
 const state: State = {
   inspect: null,
   analysis: undefined,
+  xnnpack: undefined,
+  colourBy: "combined",
   subgraph: 0,
   layouts: new Map(),
   view: null,
@@ -101,14 +121,16 @@ function describe(i: number): string[] {
   const op = currentOps()[i];
   if (!op) return [];
   const p = state.placements[i];
-  const kernel = state.analysis ? KERNEL_NAMES[state.analysis.delegate] : "kernel";
-  const refused = subgraphPlan(state.analysis, state.subgraph).refused.find((r) => r.index === i);
+  const c = colouring();
+  const refused = c.refused.find((r) => r.index === i);
+  const byXnnpack = p?.kind === "cpu" ? c.xnnpackRefused.find((r) => r.index === i) : undefined;
   return [
     `${i} ${op.op} (v${op.version})`,
-    `Runs on: ${p ? placementText(p, kernel) : "unknown"}`,
+    `Runs on: ${p ? placementText(p, c.kernelName) : "unknown"}`,
     ...op.inputs.filter((t): t is TensorRef => t !== null).map((t) => `In: ${tensorText(t)}`),
     ...op.outputs.map((t) => `Out: ${tensorText(t)}`),
     ...(refused?.reasons ?? []).map((r) => `Refused: ${r}`),
+    ...(byXnnpack?.reasons ?? []).filter((r) => r).map((r) => `Refused by XNNPACK: ${r}`),
   ];
 }
 
@@ -138,21 +160,41 @@ function legendItem(colour: string, text: string): HTMLElement {
 function renderLegend(): void {
   const legend = byId("graph-legend");
   clear(legend);
-  const kernel = state.analysis ? KERNEL_NAMES[state.analysis.delegate] : "kernel";
+  const kernel = colouring().kernelName;
   const seen = new Map<string, Placement>();
   for (const p of state.placements) if (p.kind !== "cpu" && !seen.has(placementKey(p))) seen.set(placementKey(p), p);
   const kernels = [...seen.values()].filter((p) => p.kind === "kernel");
   for (const p of kernels.slice(0, LEGEND_KERNELS)) legend.append(legendItem(p.colour, `${kernel} ${p.kernel}`));
   if (kernels.length > LEGEND_KERNELS) legend.append(el("span", { class: "hint" }, `+${kernels.length - LEGEND_KERNELS} more kernels (colours repeat)`));
-  if ([...seen.values()].some((p) => p.kind === "xnnpack")) legend.append(legendItem(XNNPACK_COLOUR, "XNNPACK"));
+  const xnnpackKernels = [...seen.values()].filter((p) => p.kind === "xnnpack").length;
+  if (xnnpackKernels > 0) legend.append(legendItem(XNNPACK_COLOUR, `XNNPACK (${xnnpackKernels} kernel${xnnpackKernels === 1 ? "" : "s"})`));
   legend.append(legendItem(CPU_COLOUR, "CPU"), el("span", { class: "legend-item crossing-key" }, "dashed red edge: a partition boundary"));
+}
+
+/** The rows the current subgraph is coloured by, as "Colour by" asks when the analyses have them. */
+function colouring(): Colouring {
+  const sg = state.subgraph;
+  const own = subgraphPlan(state.analysis, sg);
+  const kernelName = state.analysis ? KERNEL_NAMES[state.analysis.delegate] : "kernel";
+  if (state.colourBy === "xnnpack" && state.xnnpack) {
+    const x = subgraphPlan(state.xnnpack, sg);
+    return { by: "xnnpack", rows: x.plan, refused: x.refused, xnnpackRefused: [], kernelName: "XNNPACK kernel" };
+  }
+  const c = state.analysis?.combined;
+  if (state.colourBy === "combined" && c && c.xnnpack !== "fails") {
+    const xnnpackRefused = sg === 0 ? c.refused : (c.other_subgraphs?.find((o) => o.index === sg)?.refused ?? []);
+    return { by: "combined", rows: combinedSubgraphPlan(c, sg), refused: own.refused, xnnpackRefused, kernelName };
+  }
+  return { by: "delegate", rows: own.plan, refused: own.refused, xnnpackRefused: [], kernelName };
 }
 
 /** Colours the drawn graph for the chosen target (no new layout). */
 function colour(): void {
   const view = state.view;
   if (!view) return;
-  state.placements = placements(subgraphPlan(state.analysis, state.subgraph).plan, currentOps().length);
+  const c = colouring();
+  byId("graph").dataset.colourBy = c.by;
+  state.placements = placements(c.rows, currentOps().length);
   state.placements.forEach((p, i) => view.colourOp(i, p.colour, placementKey(p)));
   view.markCrossings((id) => {
     if (!id.startsWith("op")) return undefined;
@@ -249,8 +291,9 @@ function reportDrawError(e: unknown): void {
   status(`The graph could not be drawn: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-/** Called after every analysis: keeps the model and the chosen target's analysis, redraws if open. */
-export function renderGraph(inspect: InspectReport, a: TargetReport | undefined): void {
+/** Called after every analysis: keeps the model, the chosen target's analysis and XNNPACK's on its
+ * own, redraws if open. */
+export function renderGraph(inspect: InspectReport, a: TargetReport | undefined, xnnpack?: XnnpackReport): void {
   if (inspect !== state.inspect) {
     if (pending.size > 0) stopWorker(null);
     state.inspect = inspect;
@@ -261,6 +304,7 @@ export function renderGraph(inspect: InspectReport, a: TargetReport | undefined)
     renderSubgraphSelector(inspect);
   }
   state.analysis = a;
+  state.xnnpack = xnnpack;
   if (state.view) colour();
   void draw().catch(reportDrawError);
 }
@@ -271,6 +315,10 @@ export function wireGraph(): void {
   byId("graph-subgraph").addEventListener("change", () => {
     state.subgraph = Number(byId<HTMLSelectElement>("graph-subgraph").value);
     void draw().catch(reportDrawError);
+  });
+  byId("graph-colour-by").addEventListener("change", () => {
+    state.colourBy = byId<HTMLSelectElement>("graph-colour-by").value as ColourBy;
+    colour();
   });
   byId("graph-search").addEventListener("input", search);
   byId("graph-search").addEventListener("keydown", (e) => {

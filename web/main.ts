@@ -7,7 +7,7 @@ import { curesByOp, fixOptions, renderFix } from "./fix.js";
 import { renderGraph, wireGraph } from "./graph.js";
 import { markOps, renderOps, wireOpTable } from "./ops.js";
 import type { Opened, Source } from "./protocol.js";
-import type { FixReport, TargetReport, TensorRef } from "./report.js";
+import type { FixReport, TargetReport, TensorRef, XnnpackReport } from "./report.js";
 import { showSegment, wireSegment } from "./segment.js";
 import { showCompare, wireCompare } from "./compare.js";
 import { readShareState, renderSharedReport, shareLink, validDelegate, type ShareState } from "./share.js";
@@ -76,7 +76,7 @@ async function fixFor(target: Target): Promise<FixReport | null> {
 
 function renderFixPanel(target: Target, fixed: FixReport | null): void {
   if (!current) return;
-  if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes());
+  if (fixed) renderFix(current.name, fixed, () => analyser.fixedBytes(), () => analyser.fixMarkdown());
   const fixedKey = fixed?.changes.length ? `${current.sha256}:${JSON.stringify(fixOptions(target))}` : null;
   showSegment({
     originalKey: current.sha256,
@@ -100,7 +100,7 @@ async function diagnose(): Promise<void> {
     const cures = fixed ? curesByOp(fixed) : new Map<number, string>();
     const a = renderDiagnosis(report, target, current.inspect, cures, pick);
     markOps(a, cures);
-    renderGraph(current.inspect, a);
+    renderGraph(current.inspect, a, report.analyses.find((x): x is XnnpackReport => x.delegate === "xnnpack"));
     renderFixPanel(target, fixed);
     renderShare(target, a);
     document.body.dataset.analysisMs = (performance.now() - t0).toFixed(2);

@@ -13,6 +13,7 @@ export type Request =
   | { id: number; type: "analyze-gpu"; delegate: string; gpu: object }
   | { id: number; type: "fix"; options: object }
   | { id: number; type: "fixed-bytes" }
+  | { id: number; type: "fix-markdown" }
   | { id: number; type: "model-bytes" };
 
 export interface Opened {
@@ -29,4 +30,5 @@ export type Reply =
   | { id: number; type: "analysis"; report: AnalyzeReport }
   | { id: number; type: "fixed"; report: FixReport }
   | { id: number; type: "bytes"; bytes: Uint8Array }
+  | { id: number; type: "markdown"; text: string }
   | { id: number; type: "error"; message: string };

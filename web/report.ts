@@ -104,6 +104,14 @@ export interface CombinedRow extends PlanRow {
   runs_on: RunsOn;
 }
 
+/** The combined plan of a subgraph other than the primary one. */
+export interface CombinedSubgraph {
+  index: number;
+  name: string;
+  plan: CombinedRow[];
+  refused: Refusal[];
+}
+
 /** The plan that really runs: the delegate, then TFLite's default XNNPACK delegate (docs/json.md `combined`). */
 export interface CombinedReport {
   xnnpack: "applied" | "skipped" | "reverted" | "fails";
@@ -117,6 +125,8 @@ export interface CombinedReport {
   accelerator_kernels: number;
   xnnpack_kernels: number;
   refused: Refusal[];
+  /** The other subgraphs the delegate was applied to (control flow), each with its combined plan. */
+  other_subgraphs?: CombinedSubgraph[];
   log: string[];
   verdict: {
     summary: string;

@@ -14,6 +14,10 @@ let session: Session | null = null;
 // The last fixed model stays here until the page asks for it (a download), so large models are not
 // copied to the page on every option change.
 let lastFixed: Uint8Array | null = null;
+// Its report as Markdown (rendered by the wasm, as `fix --format md`), for "Copy report".
+let lastMarkdown: string | null = null;
+// The open model's name, for the Markdown report's heading.
+let modelName = "";
 
 function reply(message: Reply, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -61,6 +65,7 @@ async function open(source: Source, id: number): Promise<Opened> {
   session?.free();
   session = null;
   lastFixed = null;
+  lastMarkdown = null;
   let s: Session;
   let name: string;
   if (source.kind === "file") {
@@ -83,6 +88,7 @@ async function open(source: Source, id: number): Promise<Opened> {
   try {
     const inspect = s.inspect();
     session = s;
+    modelName = name;
     return { name, size, sha256: s.sha256(), inspect };
   } catch (e) {
     s.free();
@@ -101,6 +107,11 @@ async function handle(r: Request): Promise<void> {
     reply({ id: r.id, type: "bytes", bytes: copy }, [copy.buffer]);
     return;
   }
+  if (r.type === "fix-markdown") {
+    if (lastMarkdown === null) throw new Error("there is no fix report yet");
+    reply({ id: r.id, type: "markdown", text: lastMarkdown });
+    return;
+  }
   if (!session) throw new Error("no model is open");
   if (r.type === "model-bytes") {
     const copy = session.bytes();
@@ -117,8 +128,9 @@ async function handle(r: Request): Promise<void> {
     const report = session.analyze_gpu(r.delegate, r.gpu) as AnalyzeReport;
     reply({ id: r.id, type: "analysis", report });
   } else {
-    const out = session.fix(r.options) as { bytes: Uint8Array; report: FixReport };
+    const out = session.fix(r.options, modelName) as { bytes: Uint8Array; report: FixReport; markdown: string };
     lastFixed = out.bytes;
+    lastMarkdown = out.markdown;
     reply({ id: r.id, type: "fixed", report: out.report });
   }
 }

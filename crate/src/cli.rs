@@ -8,21 +8,28 @@ use lexopt::prelude::*;
 use crate::analyze;
 use crate::delegates::gpu::policy::{Backend, Flavor, GpuOptions};
 use crate::delegates::xnnpack::{XnnpackFlags, XnnpackOptions};
+use crate::exports::{markdown, model_explorer, TargetView};
 use crate::fixes::{self, Cut, Delegate, FixOptions, PoolForm};
 use crate::nnapi::delegate::{Options, Outcome};
-use crate::{inspect, model};
+use crate::{inspect, model, zoo};
 
 pub const USAGE: &str = "\
 usage: delegate-doctor <command> [options]
 
 commands:
   inspect MODEL [--format text|json]     the model summary and its operators
-  analyze MODEL [--delegate nnapi|gpu|litert-gpu|xnnpack|all] [flags] [--format text|json] [--require-full-delegation]
+  analyze MODEL [--delegate nnapi|gpu|litert-gpu|xnnpack|all] [flags] [--format text|json|md] [--require-full-delegation]
                                          how a delegate splits the model (default: NNAPI;
                                          all: NNAPI at every level, both GPU delegates, XNNPACK,
                                          and which accelerator runs most of the model)
+  analyze MODEL --format model-explorer -o DIR
+                                         one Model Explorer node-data overlay per target in DIR
+  analyze DIR_OR_FILES... [--delegate ...] [flags] [--format text|md|json|jsonl]
+                                         zoo scan: every .tflite under the paths, one row per
+                                         model and target (NNAPI at --sdk, default 29), and
+                                         whether fix would make it fully delegated
   fix MODEL -o OUT [--delegate nnapi|gpu|litert-gpu] [flags] [--only IDS] [--skip IDS] [--cut tail|head]
-                 [--pool-form auto|mean|separable] [--format text|json] [--require-full-delegation]
+                 [--pool-form auto|mean|separable] [--format text|json|md] [--require-full-delegation]
                                          rewrite the model so the delegate accepts more of it
                                          (default: NNAPI at --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
@@ -62,27 +69,50 @@ the plan that really runs (--delegate nnapi|gpu|litert-gpu|all):
                                    applies lazily after the delegate (default: applied, and shown as the
                                    combined plan next to the delegate's own)
 
-exit codes: 0 done, 2 bad input or usage,
+exit codes: 0 done, 2 bad input or usage (a zoo scan: after every file, when some could not be read),
             3 with --require-full-delegation when some analysed level is not fully delegated
 ";
 
 /// What a command printed and its exit code.
 pub struct Output {
     pub stdout: String,
+    /// Said on stderr after stdout (e.g. the files a zoo scan could not read).
+    pub stderr: String,
     pub code: u8,
+}
+
+impl Output {
+    fn ok(stdout: String) -> Output {
+        Output { stdout, stderr: String::new(), code: 0 }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Format {
     Text,
     Json,
+    /// GitHub-flavoured Markdown (`analyze`, `fix`, zoo scans).
+    Md,
+    /// One JSON object per line (zoo scans).
+    Jsonl,
+    /// Model Explorer node-data overlays, one file per target (`analyze MODEL -o DIR`).
+    ModelExplorer,
 }
 
-fn parse_format(v: OsString) -> Result<Format, String> {
-    match v.to_string_lossy().as_ref() {
-        "text" => Ok(Format::Text),
-        "json" => Ok(Format::Json),
-        other => Err(format!("--format must be text or json, not {other:?}")),
+/// `--format`, one of `allowed` (the command's formats).
+fn parse_format(v: OsString, allowed: &[Format]) -> Result<Format, String> {
+    let all = [
+        ("text", Format::Text),
+        ("json", Format::Json),
+        ("md", Format::Md),
+        ("jsonl", Format::Jsonl),
+        ("model-explorer", Format::ModelExplorer),
+    ];
+    let v = v.to_string_lossy();
+    let names: Vec<&str> = all.iter().filter(|(_, f)| allowed.contains(f)).map(|(n, _)| *n).collect();
+    match all.iter().find(|(n, f)| *n == v && allowed.contains(f)) {
+        Some((_, f)) => Ok(*f),
+        None => Err(format!("--format must be {}, not {v:?}", names.join(" or "))),
     }
 }
 
@@ -90,17 +120,15 @@ pub fn run(args: Vec<OsString>) -> Result<Output, String> {
     let mut parser = lexopt::Parser::from_args(args);
     let command = match parser.next().map_err(|e| e.to_string())? {
         Some(Value(v)) => v.to_string_lossy().into_owned(),
-        Some(Long("help")) | Some(Short('h')) | None => return Ok(Output { stdout: USAGE.into(), code: 0 }),
-        Some(Long("version")) => {
-            return Ok(Output { stdout: format!("delegate-doctor {}\n", env!("CARGO_PKG_VERSION")), code: 0 })
-        }
+        Some(Long("help")) | Some(Short('h')) | None => return Ok(Output::ok(USAGE.into())),
+        Some(Long("version")) => return Ok(Output::ok(format!("delegate-doctor {}\n", env!("CARGO_PKG_VERSION")))),
         Some(other) => return Err(format!("{}\n{USAGE}", other.unexpected())),
     };
     match command.as_str() {
         "inspect" => cmd_inspect(parser),
         "analyze" | "analyse" => cmd_analyze(parser),
         "fix" => cmd_fix(parser),
-        "help" => Ok(Output { stdout: USAGE.into(), code: 0 }),
+        "help" => Ok(Output::ok(USAGE.into())),
         other => Err(format!("unknown command {other:?}\n{USAGE}")),
     }
 }
@@ -170,7 +198,7 @@ fn cmd_inspect(mut parser: lexopt::Parser) -> Result<Output, String> {
     let mut format = Format::Text;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
-            Long("format") => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
+            Long("format") => format = parse_format(parser.value().map_err(|e| e.to_string())?, &[Format::Text, Format::Json])?,
             Value(v) if path.is_none() => path = Some(v.into()),
             other => return Err(other.unexpected().to_string()),
         }
@@ -180,10 +208,10 @@ fn cmd_inspect(mut parser: lexopt::Parser) -> Result<Output, String> {
     let m = model::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let report = inspect::report(&m);
     let stdout = match format {
-        Format::Text => inspect::render_text(&report),
         Format::Json => to_json(&report)?,
+        _ => inspect::render_text(&report),
     };
-    Ok(Output { stdout, code: 0 })
+    Ok(Output::ok(stdout))
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
@@ -281,6 +309,19 @@ pub enum Target {
     All,
 }
 
+impl Target {
+    /// The delegates a zoo scan or an overlay export covers: `all` is `Delegate::ALL`.
+    fn delegates(self) -> Vec<Delegate> {
+        match self {
+            Target::Nnapi => vec![Delegate::Nnapi],
+            Target::Gpu => vec![Delegate::Gpu],
+            Target::LitertGpu => vec![Delegate::LitertGpu],
+            Target::Xnnpack => vec![Delegate::Xnnpack],
+            Target::All => Delegate::ALL.to_vec(),
+        }
+    }
+}
+
 fn parse_target(v: &str) -> Result<Target, String> {
     match v {
         "nnapi" => Ok(Target::Nnapi),
@@ -336,77 +377,201 @@ fn xnnpack_flag(parser: &mut lexopt::Parser, name: &str, x: &mut XnnpackOptions)
     Ok(true)
 }
 
-fn cmd_analyze(mut parser: lexopt::Parser) -> Result<Output, String> {
-    let mut path: Option<PathBuf> = None;
-    let mut format = Format::Text;
-    let mut require_full = false;
-    let mut o = Options::default();
-    let mut g = GpuOptions::default();
-    let mut target = Target::Nnapi;
-    let mut x = XnnpackOptions::default();
-    let mut levels: Option<Vec<u32>> = None;
+/// What `analyze` was asked for.
+struct AnalyzeArgs {
+    paths: Vec<PathBuf>,
+    out: Option<PathBuf>,
+    format: Format,
+    require_full: bool,
+    options: Options,
+    gpu: GpuOptions,
+    /// XNNPACK on its own (`--delegate xnnpack`) and after the delegate (the combined plan).
+    xnnpack: XnnpackOptions,
+    /// Add the plan that really runs (`--use-xnnpack`, default true).
+    use_xnnpack: bool,
+    target: Target,
+    levels: Option<Vec<u32>>,
+}
+
+fn analyze_args(mut parser: lexopt::Parser) -> Result<AnalyzeArgs, String> {
+    let formats = [Format::Text, Format::Json, Format::Md, Format::Jsonl, Format::ModelExplorer];
+    let mut a = AnalyzeArgs {
+        paths: Vec::new(),
+        out: None,
+        format: Format::Text,
+        require_full: false,
+        options: Options::default(),
+        gpu: GpuOptions::default(),
+        xnnpack: XnnpackOptions::default(),
+        use_xnnpack: true,
+        target: Target::Nnapi,
+        levels: None,
+    };
     let mut limit_given = false;
-    let mut use_xnnpack = true;
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
+            Short('o') => a.out = Some(parser.value().map_err(|e| e.to_string())?.into()),
             Long(name) => {
                 let name = name.replace('_', "-");
                 match name.as_str() {
-                    "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
-                    "require-full-delegation" => require_full = true,
-                    "delegate" => target = parse_target(&flag_value(&mut parser, "delegate")?)?,
+                    "format" => a.format = parse_format(parser.value().map_err(|e| e.to_string())?, &formats)?,
+                    "output" => a.out = Some(parser.value().map_err(|e| e.to_string())?.into()),
+                    "require-full-delegation" => a.require_full = true,
+                    "delegate" => a.target = parse_target(&flag_value(&mut parser, "delegate")?)?,
                     "use-xnnpack" => {
-                        use_xnnpack = match parser.optional_value() {
+                        a.use_xnnpack = match parser.optional_value() {
                             Some(v) => parse_bool("use-xnnpack", &v.to_string_lossy())?,
                             None => true,
                         }
                     }
                     other => {
                         limit_given |= other == "max-delegated-partitions";
-                        if !gpu_flag(&mut parser, other, &mut g)?
-                            && !xnnpack_flag(&mut parser, other, &mut x)?
-                            && !delegate_flag(&mut parser, other, &mut o, &mut levels)?
+                        if !gpu_flag(&mut parser, other, &mut a.gpu)?
+                            && !xnnpack_flag(&mut parser, other, &mut a.xnnpack)?
+                            && !delegate_flag(&mut parser, other, &mut a.options, &mut a.levels)?
                         {
                             return Err(format!("unknown flag --{other}\n{USAGE}"));
                         }
                     }
                 }
             }
-            Value(v) if path.is_none() => path = Some(v.into()),
+            Value(v) => a.paths.push(v.into()),
             other => return Err(other.unexpected().to_string()),
         }
     }
     if limit_given {
-        g.max_delegated_partitions = o.max_delegated_partitions;
+        a.gpu.max_delegated_partitions = a.options.max_delegated_partitions;
     }
-    let path = path.ok_or("analyze needs a MODEL path")?;
-    let bytes = read_file(&path)?;
+    Ok(a)
+}
+
+fn cmd_analyze(parser: lexopt::Parser) -> Result<Output, String> {
+    let a = analyze_args(parser)?;
+    match a.paths.as_slice() {
+        [] => Err("analyze needs a MODEL path (or several, or a directory, for a zoo scan)".into()),
+        [one] if !one.is_dir() => analyze_one(&a, one),
+        _ => zoo_scan(&a),
+    }
+}
+
+/// The display name of a model file in reports: its file name.
+fn model_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// One model: the analysis at every requested level and delegate.
+fn analyze_one(a: &AnalyzeArgs, path: &Path) -> Result<Output, String> {
+    if a.format == Format::Jsonl {
+        return Err("--format jsonl is for zoo scans (several models or a directory); use --format json for one model".into());
+    }
+    if a.out.is_some() && a.format != Format::ModelExplorer {
+        return Err("analyze -o DIR is for --format model-explorer".into());
+    }
+    let bytes = read_file(path)?;
     let m = model::read(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let levels = match target {
-        Target::Nnapi | Target::All => levels.unwrap_or_else(|| analyze::ALL_LEVELS.to_vec()),
+    let levels = match a.target {
+        Target::Nnapi | Target::All => a.levels.clone().unwrap_or_else(|| analyze::ALL_LEVELS.to_vec()),
         Target::Gpu | Target::LitertGpu | Target::Xnnpack => Vec::new(),
     };
-    let mut report = analyze::report(&m, &o, &levels);
-    if matches!(target, Target::Gpu | Target::All) {
-        analyze::add_gpu(&mut report, &m, Flavor::Classic, &g);
+    let mut report = analyze::report(&m, &a.options, &levels);
+    if matches!(a.target, Target::Gpu | Target::All) {
+        analyze::add_gpu(&mut report, &m, Flavor::Classic, &a.gpu);
     }
-    if matches!(target, Target::LitertGpu | Target::All) {
-        analyze::add_gpu(&mut report, &m, Flavor::LiteRt, &g);
+    if matches!(a.target, Target::LitertGpu | Target::All) {
+        analyze::add_gpu(&mut report, &m, Flavor::LiteRt, &a.gpu);
     }
-    if matches!(target, Target::Xnnpack | Target::All) {
-        analyze::add_xnnpack(&mut report, &m, &x);
+    if matches!(a.target, Target::Xnnpack | Target::All) {
+        analyze::add_xnnpack(&mut report, &m, &a.xnnpack);
     }
-    if use_xnnpack {
-        analyze::add_combined(&mut report, &m, &x);
+    if a.use_xnnpack {
+        analyze::add_combined(&mut report, &m, &a.xnnpack);
     }
-    let stdout = match format {
-        Format::Text => analyze::render_text(&report),
+    let stdout = match a.format {
         Format::Json => to_json(&report)?,
+        Format::Md => markdown::analyze_report(&report, &model_name(path)),
+        Format::ModelExplorer => write_overlays(&m, &report, path, a.out.as_deref())?,
+        _ => analyze::render_text(&report),
     };
     let all_full = report.analyses.iter().all(|a| a.analysis.outcome == Outcome::Full)
         && report.gpu.iter().all(|a| a.analysis.outcome == Outcome::Full)
         && report.xnnpack.iter().all(|a| a.analysis.outcome == Outcome::Full);
-    Ok(Output { stdout, code: if require_full && !all_full { 3 } else { 0 } })
+    Ok(Output { stdout, stderr: String::new(), code: if a.require_full && !all_full { 3 } else { 0 } })
+}
+
+/// Writes one Model Explorer overlay per analysed target into `dir`, and one of the plan that
+/// really runs for each target that has it; says which.
+fn write_overlays(m: &model::Model<'_>, report: &analyze::Report, path: &Path, dir: Option<&Path>) -> Result<String, String> {
+    let dir = dir.ok_or("--format model-explorer needs -o DIR, the directory to write the overlays in")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let stem = path.file_stem().map_or_else(|| "model".to_string(), |s| s.to_string_lossy().into_owned());
+    let mut said = String::new();
+    for t in TargetView::all(report) {
+        let file = dir.join(model_explorer::file_name(&stem, &t));
+        let json = to_json(&model_explorer::overlay(m, &t))?;
+        std::fs::write(&file, json).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        said += &format!("{}: {}\n", t.title, file.display());
+        if let Some(overlay) = model_explorer::combined_overlay(m, &t) {
+            let file = dir.join(model_explorer::combined_file_name(&stem, &t));
+            std::fs::write(&file, to_json(&overlay)?).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            said += &format!("{}, then XNNPACK (the plan that really runs): {}\n", t.title, file.display());
+        }
+    }
+    Ok(said)
+}
+
+/// Several models (paths, directories searched for `.tflite` files): one row per model and
+/// target. NNAPI is analysed at one level, `--sdk` (default 29, as `fix`).
+fn zoo_scan(a: &AnalyzeArgs) -> Result<Output, String> {
+    if a.format == Format::ModelExplorer {
+        return Err("--format model-explorer takes one model".into());
+    }
+    if a.out.is_some() {
+        return Err("analyze -o DIR is for --format model-explorer, which takes one model".into());
+    }
+    let sdk = a.levels.as_ref().and_then(|l| l.first().copied()).unwrap_or(29);
+    let o = zoo::ZooOptions {
+        nnapi: Options { sdk, ..a.options.clone() },
+        gpu: a.gpu.clone(),
+        xnnpack: a.xnnpack.clone(),
+        delegates: a.target.delegates(),
+    };
+    let files = zoo::model_files(&a.paths);
+    let report = zoo::scan(files, &o, progress_line);
+    clear_progress();
+    let stdout = match a.format {
+        Format::Json => to_json(&report)?,
+        Format::Jsonl => zoo::render_jsonl(&report)?,
+        Format::Md => zoo::render_md(&report),
+        _ => zoo::render_text(&report),
+    };
+    let stderr: String = report.errors.iter().map(|e| format!("delegate-doctor: {}\n", e.error)).collect();
+    // Unreadable or invalid files are bad input (2) and say more than a partial delegation (3).
+    let code = if !report.errors.is_empty() {
+        2
+    } else if a.require_full && !report.all_full() {
+        3
+    } else {
+        0
+    };
+    Ok(Output { stdout, stderr, code })
+}
+
+/// "[3/100] path" on stderr, overwritten by the next one, when stderr is a terminal.
+fn progress_line(done: usize, total: usize, path: &Path) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[K[{}/{total}] {}", done + 1, path.display());
+        let _ = err.flush();
+    }
+}
+
+fn clear_progress() {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\r\x1b[K");
+    }
 }
 
 fn id_list(v: &str) -> Vec<String> {
@@ -437,7 +602,7 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
                 let name = name.replace('_', "-");
                 match name.as_str() {
                     "output" => out = Some(parser.value().map_err(|e| e.to_string())?.into()),
-                    "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?)?,
+                    "format" => format = parse_format(parser.value().map_err(|e| e.to_string())?, &[Format::Text, Format::Json, Format::Md])?,
                     "require-full-delegation" => require_full = true,
                     "delegate" => delegate = parse_fix_delegate(&flag_value(&mut parser, "delegate")?)?,
                     "only" => o.only = Some(id_list(&flag_value(&mut parser, "only")?)),
@@ -480,14 +645,12 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
         g.max_delegated_partitions = o.target.max_delegated_partitions;
     }
     let bytes = read_file(&path)?;
-    let fixed_for = match delegate.gpu_flavor() {
-        None => fixes::fix(&bytes, &o).map(|(fixed, r)| (fixed, FixDone::of(&r, format))),
-        Some(flavor) => {
-            o.gpu = Some(g);
-            fixes::fix_gpu(&bytes, flavor, &o).map(|(fixed, r)| (fixed, FixDone::of(&r, format)))
-        }
-    };
-    let (fixed, done) = fixed_for.map_err(|e| format!("{}: {e}", path.display()))?;
+    if !delegate.is_nnapi() {
+        o.gpu = Some(g);
+    }
+    let name = model_name(&path);
+    let visitor = FixDoneOf { format, name: &name };
+    let (fixed, done) = fixes::fix_delegate(&bytes, delegate, &o, visitor).map_err(|e| format!("{}: {e}", path.display()))?;
     let done = done?;
     // Unmap the input before writing: OUT may be the input itself, and truncating a mapped file
     // would pull its pages from under the map. The report owns its data, so nothing reads the
@@ -499,9 +662,9 @@ fn cmd_fix(mut parser: lexopt::Parser) -> Result<Output, String> {
             format!("{}\nWrote an unchanged copy to {} ({} bytes).\n", done.text, out.display(), fixed.len())
         }
         Format::Text => format!("{}\nWrote {} ({} bytes).\n", done.text, out.display(), fixed.len()),
-        Format::Json => done.text,
+        _ => done.text,
     };
-    Ok(Output { stdout, code: if require_full && !done.full { 3 } else { 0 } })
+    Ok(Output { stdout, stderr: String::new(), code: if require_full && !done.full { 3 } else { 0 } })
 }
 
 /// What `fix` prints, whichever delegate the report is for.
@@ -512,13 +675,23 @@ struct FixDone {
     full: bool,
 }
 
-impl FixDone {
-    fn of<A: fixes::Analyzed>(r: &fixes::FixReport<A>, format: Format) -> Result<FixDone, String> {
-        let text = match format {
-            Format::Text => fixes::render_text(r),
-            Format::Json => to_json(r)?,
+/// Renders a fix report in `format`, whichever delegate it is for; the report's heading names the
+/// model `name`.
+struct FixDoneOf<'a> {
+    format: Format,
+    name: &'a str,
+}
+
+impl fixes::FixVisitor for FixDoneOf<'_> {
+    type Out = (Vec<u8>, Result<FixDone, String>);
+    fn visit<A: fixes::Analyzed>(self, fixed: fixes::Fixed<'_>, r: fixes::FixReport<A>) -> Self::Out {
+        let text = match self.format {
+            Format::Json => to_json(&r),
+            Format::Md => Ok(markdown::fix_report(&r, self.name)),
+            _ => Ok(fixes::render_text(&r)),
         };
-        Ok(FixDone { text, unchanged: r.changes.is_empty(), full: r.after.outcome() == Outcome::Full })
+        let done = text.map(|text| FixDone { text, unchanged: r.changes.is_empty(), full: r.after.outcome() == Outcome::Full });
+        (fixed.into_vec(), done)
     }
 }
 

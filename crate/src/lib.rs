@@ -9,6 +9,7 @@ pub mod control_deps;
 pub mod cost;
 pub mod delegates;
 pub mod dynamic;
+pub mod exports;
 pub mod fixes;
 pub mod half;
 pub mod infer;
@@ -21,6 +22,7 @@ pub mod partition;
 pub mod plan;
 pub mod shapes;
 pub mod surgery;
+pub mod zoo;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "engine")))]
 pub mod wasm;

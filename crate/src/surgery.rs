@@ -259,7 +259,7 @@ impl<'a> Draft<'a> {
     /// buffers whose inline data overlap (flatbuffer vectors may share bytes, so a small file can
     /// name gigabytes of "data": writing would copy each share), and more data than one flatbuffer
     /// can hold (the builder panics past 2 GiB).
-    fn check_sizes(&self) -> Result<(), ModelError> {
+    pub fn check_sizes(&self) -> Result<(), ModelError> {
         let file = self.original.len() as u64;
         if let Some((start, end)) = self.tail_span() {
             if start > end || end > file {

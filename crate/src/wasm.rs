@@ -143,18 +143,28 @@ fn analyze_gpu_bytes(bytes: &[u8], delegate: &str, gpu_options: JsValue) -> Resu
     report_to_js(r)
 }
 
-/// `delegate-doctor fix` for the options' `delegate` (NNAPI, or a GPU delegate with `gpu`).
-fn fix_bytes(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    let o = fix_options_from(options)?;
-    let (fixed, report) = match o.delegate {
-        fixes::Delegate::Nnapi => fixes::fix(bytes, &o).map(|(b, r)| (b, to_js(&r))),
-        fixes::Delegate::Gpu => fixes::fix_gpu(bytes, Flavor::Classic, &o).map(|(b, r)| (b, to_js(&r))),
-        fixes::Delegate::LitertGpu => fixes::fix_gpu(bytes, Flavor::LiteRt, &o).map(|(b, r)| (b, to_js(&r))),
+/// The fixed bytes, the report as JS, and the report as Markdown (`fix --format md`).
+struct FixedForJs<'a> {
+    name: &'a str,
+}
+
+impl fixes::FixVisitor for FixedForJs<'_> {
+    type Out = (Vec<u8>, Result<JsValue, JsValue>, String);
+    fn visit<A: fixes::Analyzed>(self, fixed: fixes::Fixed<'_>, r: fixes::FixReport<A>) -> Self::Out {
+        let markdown = crate::exports::markdown::fix_report(&r, self.name);
+        (fixed.into_vec(), to_js(&r), markdown)
     }
-    .map_err(err)?;
+}
+
+/// `delegate-doctor fix` for the options' `delegate` (NNAPI, or a GPU delegate with `gpu`); the
+/// Markdown report's heading names the model `name`.
+fn fix_bytes(bytes: &[u8], options: JsValue, name: &str) -> Result<JsValue, JsValue> {
+    let o = fix_options_from(options)?;
+    let (fixed, report, markdown) = fixes::fix_delegate(bytes, o.delegate, &o, FixedForJs { name }).map_err(err)?;
     let out = js_sys::Object::new();
     js_sys::Reflect::set(&out, &"bytes".into(), &js_sys::Uint8Array::from(fixed.as_slice()))?;
     js_sys::Reflect::set(&out, &"report".into(), &report?)?;
+    js_sys::Reflect::set(&out, &"markdown".into(), &JsValue::from_str(&markdown))?;
     Ok(out.into())
 }
 
@@ -175,11 +185,12 @@ pub fn analyze(bytes: &[u8], options: JsValue, levels: Vec<u32>) -> Result<JsVal
 }
 
 /// Fixes the model for `options` (the fields of `FixOptions`: `target`, `only`, `skip`, `cut`,
-/// `pool_form`). Returns `{bytes: Uint8Array, report}`; `report` is what
-/// `delegate-doctor fix --format json` prints.
+/// `pool_form`). Returns `{bytes: Uint8Array, report, markdown}`; `report` is what
+/// `delegate-doctor fix --format json` prints, `markdown` what `--format md` prints (for a model
+/// named "model").
 #[wasm_bindgen]
 pub fn fix(bytes: &[u8], options: JsValue) -> Result<JsValue, JsValue> {
-    fix_bytes(bytes, options)
+    fix_bytes(bytes, options, "model")
 }
 
 /// One model held in wasm memory.
@@ -243,8 +254,9 @@ impl Session {
         analyze_gpu_bytes(&self.bytes, delegate, gpu_options)
     }
 
-    pub fn fix(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        fix_bytes(&self.bytes, options)
+    /// As the free `fix`, with the Markdown report's heading naming the model `name`.
+    pub fn fix(&self, options: JsValue, name: &str) -> Result<JsValue, JsValue> {
+        fix_bytes(&self.bytes, options, name)
     }
 }
 

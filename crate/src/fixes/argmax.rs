@@ -22,7 +22,7 @@ pub fn cures(d: Delegate, reason: &str) -> bool {
     match d {
         Delegate::Nnapi => reason == "NNAPI only supports int32 output.",
         Delegate::LitertGpu => reason.starts_with(LITERT_INT64_TENSOR),
-        Delegate::Gpu => false,
+        Delegate::Gpu | Delegate::Xnnpack => false,
     }
 }
 

@@ -32,6 +32,7 @@ pub fn cures(d: Delegate, reason: &str) -> bool {
         Delegate::Gpu => reason == "Operation is not supported.",
         Delegate::LitertGpu => reason == "Operation is not supported.",
         Delegate::Nnapi => reason == "All crops should be 0.",
+        Delegate::Xnnpack => false,
     }
 }
 

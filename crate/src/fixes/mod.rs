@@ -25,13 +25,14 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::Verdict;
 use crate::cost;
 use crate::delegates::gpu::policy::{Flavor, GpuAnalysis, GpuOptions};
+use crate::delegates::xnnpack::XnnpackOptions;
 use crate::model::{self, Model, ModelError, Subgraph};
 use crate::nnapi::delegate::{Analysis, Options};
 use crate::plan::Outcome;
 use crate::surgery::Draft;
 
 pub use cut::Cut;
-pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target};
+pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target, XnnpackTarget};
 
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
@@ -94,6 +95,9 @@ pub struct FixOptions {
     /// The GPU delegate options (present for the GPU delegates).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu: Option<GpuOptions>,
+    /// The XNNPACK delegate options (for `delegate` xnnpack; its defaults when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xnnpack: Option<XnnpackOptions>,
     /// Only these fixes (by id); all when absent.
     pub only: Option<Vec<String>>,
     pub skip: Vec<String>,
@@ -299,19 +303,81 @@ pub fn fix(bytes: &[u8], opts: &FixOptions) -> Result<(Vec<u8>, FixReport), Mode
 /// Fix the model for a GPU delegate at `opts.gpu` (default options when absent); the report's
 /// options say which delegate.
 pub fn fix_gpu(bytes: &[u8], flavor: Flavor, opts: &FixOptions) -> Result<(Vec<u8>, GpuFixReport), ModelError> {
+    fix_gpu_model(bytes, flavor, opts).map(|(f, r)| (f.into_vec(), r))
+}
+
+fn fix_gpu_model<'b>(bytes: &'b [u8], flavor: Flavor, opts: &FixOptions) -> Result<(Fixed<'b>, GpuFixReport), ModelError> {
     let options = opts.gpu.clone().unwrap_or_default();
     let target = GpuTarget { flavor, options: &options };
     let opts = FixOptions { delegate: target.delegate(), gpu: Some(options.clone()), ..opts.clone() };
-    fix_for(bytes, &target, &opts)
+    fix_model(bytes, &target, &opts)
+}
+
+/// The fixed model: the caller's bytes when nothing changed (no copy, so a scan that only wants
+/// the report never touches the weights of a mapped file), else the rewritten model.
+pub enum Fixed<'a> {
+    Unchanged(&'a [u8]),
+    Rewritten(Vec<u8>),
+}
+
+impl Fixed<'_> {
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Fixed::Unchanged(b) => b.to_vec(),
+            Fixed::Rewritten(v) => v,
+        }
+    }
+}
+
+impl std::ops::Deref for Fixed<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Fixed::Unchanged(b) => b,
+            Fixed::Rewritten(v) => v,
+        }
+    }
+}
+
+/// What to do with a fix report, whichever delegate it is for (see `fix_delegate`).
+pub trait FixVisitor {
+    type Out;
+    fn visit<A: Analyzed>(self, fixed: Fixed<'_>, report: FixReport<A>) -> Self::Out;
+}
+
+/// Fix the model for `delegate` (NNAPI at `opts.target`, a GPU delegate at `opts.gpu`, XNNPACK at
+/// `opts.xnnpack`) and hand
+/// the fixed bytes and the report to `visitor`. This is the one place that maps a delegate to its
+/// planner target: a delegate added to `Delegate` is fixed (and scanned by `zoo`) through it.
+pub fn fix_delegate<V: FixVisitor>(bytes: &[u8], delegate: Delegate, opts: &FixOptions, visitor: V) -> Result<V::Out, ModelError> {
+    match delegate {
+        Delegate::Nnapi => fix_model(bytes, &NnapiTarget(&opts.target), opts).map(|(b, r)| visitor.visit(b, r)),
+        Delegate::Gpu => fix_gpu_model(bytes, Flavor::Classic, opts).map(|(b, r)| visitor.visit(b, r)),
+        Delegate::LitertGpu => fix_gpu_model(bytes, Flavor::LiteRt, opts).map(|(b, r)| visitor.visit(b, r)),
+        Delegate::Xnnpack => {
+            let options = opts.xnnpack.clone().unwrap_or_default();
+            let opts = FixOptions { delegate: Delegate::Xnnpack, xnnpack: Some(options.clone()), ..opts.clone() };
+            fix_model(bytes, &XnnpackTarget(&options), &opts).map(|(b, r)| visitor.visit(b, r))
+        }
+    }
 }
 
 /// Fix the model for `target`: the fixed bytes and a report of what changed.
 pub fn fix_for<T: Target>(bytes: &[u8], target: &T, opts: &FixOptions) -> Result<(Vec<u8>, FixReport<T::Analysis>), ModelError> {
+    fix_model(bytes, target, opts).map(|(f, r)| (f.into_vec(), r))
+}
+
+fn fix_model<'b, T: Target>(bytes: &'b [u8], target: &T, opts: &FixOptions) -> Result<(Fixed<'b>, FixReport<T::Analysis>), ModelError> {
     let m = model::read(bytes)?;
     let before = target.analyze(&m);
     let mut excluded: Vec<Excluded> = Vec::new();
     loop {
         let Attempt { bytes: fixed, changes, not_fixed } = attempt(bytes, &m, target, &before, opts, &excluded)?;
+        if changes.is_empty() {
+            // The model is unchanged, and so is its analysis.
+            let after = before.clone();
+            return finish(bytes, &m, target, fixed, Analysed { before, after }, changes, not_fixed, opts);
+        }
         let fm = model::read(&fixed)?;
         let after = target.analyze(&fm);
         let mut taken_back = failed_changes(&fm, &after, &changes);
@@ -350,26 +416,26 @@ fn unrequested_approximations(changes: &[Change], opts: &FixOptions) -> Vec<Excl
 }
 
 /// One round of planning and applying: the written model, what changed, what stays refused.
-struct Attempt {
-    bytes: Vec<u8>,
+struct Attempt<'b> {
+    bytes: Fixed<'b>,
     changes: Vec<Change>,
     not_fixed: Vec<NotFixed>,
 }
 
 /// Plans and applies every fix not excluded; returns the written model.
-fn attempt<T: Target>(
-    bytes: &[u8],
+fn attempt<'b, T: Target>(
+    bytes: &'b [u8],
     m: &Model<'_>,
     target: &T,
     before: &T::Analysis,
     opts: &FixOptions,
     excluded: &[Excluded],
-) -> Result<Attempt, ModelError> {
+) -> Result<Attempt<'b>, ModelError> {
     let level = match before.fix_level() {
         Ok(level) => level,
         Err(why) => {
             let nf = NotFixed { op: 0, op_type: String::new(), reasons: vec![], why };
-            return Ok(Attempt { bytes: bytes.to_vec(), changes: vec![], not_fixed: vec![nf] });
+            return Ok(Attempt { bytes: Fixed::Unchanged(bytes), changes: vec![], not_fixed: vec![nf] });
         }
     };
     let sg = &m.subgraphs[0]; // ok: model::read refuses models without subgraphs
@@ -401,9 +467,15 @@ fn attempt<T: Target>(
     // op before the ones that insert after it.
     planned.sort_by_key(|(i, p)| (std::cmp::Reverse(*i), p.inserts()));
     let mut draft = Draft::open(bytes)?;
+    if planned.is_empty() {
+        // Nothing to rewrite: the model as given (a rewrite would only cost time). It is checked as
+        // a rewrite would check it, so a model `fix` cannot write is still refused.
+        draft.check_sizes()?;
+        return Ok(Attempt { bytes: Fixed::Unchanged(bytes), changes: Vec::new(), not_fixed });
+    }
     let mut changes: Vec<Change> = planned.iter().map(|(_, p)| p.apply(&mut draft)).collect();
     changes.sort_by_key(|c| c.op);
-    Ok(Attempt { bytes: draft.write()?, changes, not_fixed })
+    Ok(Attempt { bytes: Fixed::Rewritten(draft.write()?), changes, not_fixed })
 }
 
 /// Ops of the primary subgraph with the reasons they keep the target from running them: the ops
@@ -431,16 +503,16 @@ fn failed_changes(fm: &Model<'_>, after: &impl Analyzed, changes: &[Change]) -> 
 /// Applies the requested cuts, then builds the report; `after` is the analysis of `fixed` as it
 /// comes in, recomputed only when a cut changed the model.
 #[allow(clippy::too_many_arguments)]
-fn finish<T: Target>(
-    original: &[u8],
+fn finish<'b, T: Target>(
+    original: &'b [u8],
     m: &Model<'_>,
     target: &T,
-    mut fixed: Vec<u8>,
+    mut fixed: Fixed<'b>,
     analysed: Analysed<T::Analysis>,
     mut changes: Vec<Change>,
     mut not_fixed: Vec<NotFixed>,
     opts: &FixOptions,
-) -> Result<(Vec<u8>, FixReport<T::Analysis>), ModelError> {
+) -> Result<(Fixed<'b>, FixReport<T::Analysis>), ModelError> {
     let Analysed { before, mut after } = analysed;
     let mut not_cut = Vec::new();
     for &c in &opts.cut {
@@ -457,17 +529,21 @@ fn finish<T: Target>(
             forget_removed(&mut not_fixed, m, &fm, &cuts.removed);
             let written = d.write()?;
             changes.extend(cuts.changes);
-            fixed = written;
+            fixed = Fixed::Rewritten(written);
             after = target.analyze(&model::read(&fixed)?);
         }
     }
     if changes.is_empty() {
         // Unchanged: the caller gets the very bytes it gave (the analysis is of the same model).
-        fixed = original.to_vec();
+        fixed = Fixed::Unchanged(original);
     }
-    let fm = model::read(&fixed)?;
-    let before_verdict = before.verdict(&cost::op_costs(m));
-    let after_verdict = after.verdict(&cost::op_costs(&fm));
+    let before_costs = cost::op_costs(m);
+    let before_verdict = before.verdict(&before_costs);
+    let after_verdict = if changes.is_empty() {
+        after.verdict(&before_costs)
+    } else {
+        after.verdict(&cost::op_costs(&model::read(&fixed)?))
+    };
     let largest_partition =
         before.largest_partition().zip(after.largest_partition()).map(|(before, after)| LargestPartition { before, after });
     let output_size = fixed.len();

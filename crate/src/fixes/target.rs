@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{gpu_title, gpu_verdict, options_flags, verdict, Verdict};
+use crate::analyze::{gpu_title, gpu_verdict, options_flags, verdict, xnnpack_title, xnnpack_verdict, Verdict};
 use crate::delegates::gpu::policy::{self, Flavor, GpuAnalysis, GpuOptions};
+use crate::delegates::xnnpack::{self, XnnpackAnalysis, XnnpackOptions};
 use crate::model::{self, Model};
 use crate::nnapi::delegate::{self, Analysis, Options};
 use crate::plan::{Failure, Outcome, PlanRow, Refusal};
@@ -23,15 +24,47 @@ pub enum Delegate {
     Gpu,
     /// LiteRT's GPU accelerator (ML Drift).
     LitertGpu,
+    /// TFLite's XNNPACK delegate on its own (the options are `FixOptions::xnnpack`). No fix cures
+    /// one of its refusals yet: the planner runs and says so for each refused op.
+    Xnnpack,
 }
 
 impl Delegate {
+    /// Every delegate, in the order reports list them: what `--delegate all` means for a zoo scan
+    /// and for the Model Explorer overlays. A delegate added here shows up in both.
+    pub const ALL: [Delegate; 4] = [Delegate::Nnapi, Delegate::Gpu, Delegate::LitertGpu, Delegate::Xnnpack];
+
+    /// The id the CLI's `--delegate` takes and the JSON's `delegate` says.
+    pub fn id(self) -> &'static str {
+        match self {
+            Delegate::Nnapi => "nnapi",
+            Delegate::Gpu => "gpu",
+            Delegate::LitertGpu => "litert-gpu",
+            Delegate::Xnnpack => "xnnpack",
+        }
+    }
+
+    /// The delegate by the id `--delegate` takes.
+    pub fn from_id(id: &str) -> Option<Delegate> {
+        Delegate::ALL.into_iter().find(|d| d.id() == id)
+    }
+
+    /// The delegate as a sentence names it ("the GPU delegate").
+    pub fn name(self) -> &'static str {
+        match self {
+            Delegate::Nnapi => "NNAPI",
+            Delegate::Gpu => "the GPU delegate",
+            Delegate::LitertGpu => "LiteRT's GPU accelerator",
+            Delegate::Xnnpack => "XNNPACK",
+        }
+    }
+
     pub fn is_nnapi(&self) -> bool {
         *self == Delegate::Nnapi
     }
     pub fn gpu_flavor(self) -> Option<Flavor> {
         match self {
-            Delegate::Nnapi => None,
+            Delegate::Nnapi | Delegate::Xnnpack => None,
             Delegate::Gpu => Some(Flavor::Classic),
             Delegate::LitertGpu => Some(Flavor::LiteRt),
         }
@@ -186,6 +219,54 @@ impl Target for GpuTarget<'_> {
     }
     /// Both GPU delegates say every refusal in their partition helper's log.
     fn hidden_problems(&self, _: &Model<'_>, _: &GpuAnalysis, _: &FixOptions) -> Vec<(usize, Vec<String>)> {
+        Vec::new()
+    }
+}
+
+impl Analyzed for XnnpackAnalysis {
+    fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+    fn plan(&self) -> &[PlanRow] {
+        &self.plan
+    }
+    fn refused(&self) -> &[Refusal] {
+        &self.refused
+    }
+    fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+    fn total_nodes(&self) -> usize {
+        self.total_nodes
+    }
+    fn fix_level(&self) -> Result<i64, String> {
+        Ok(0)
+    }
+    fn verdict(&self, work: &[f64]) -> Verdict {
+        xnnpack_verdict(self, work)
+    }
+    fn title(&self) -> String {
+        xnnpack_title(self)
+    }
+    /// XNNPACK keeps every partition, as NNAPI does.
+    fn largest_partition(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// The XNNPACK delegate applied on its own, at one set of options.
+pub struct XnnpackTarget<'o>(pub &'o XnnpackOptions);
+
+impl Target for XnnpackTarget<'_> {
+    type Analysis = XnnpackAnalysis;
+    fn delegate(&self) -> Delegate {
+        Delegate::Xnnpack
+    }
+    fn analyze(&self, m: &Model<'_>) -> XnnpackAnalysis {
+        xnnpack::analyze(m, self.0)
+    }
+    /// Every node XNNPACK does not take is in its `refused`, with the source's message.
+    fn hidden_problems(&self, _: &Model<'_>, _: &XnnpackAnalysis, _: &FixOptions) -> Vec<(usize, Vec<String>)> {
         Vec::new()
     }
 }
