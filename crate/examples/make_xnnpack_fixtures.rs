@@ -3,12 +3,14 @@
 //! (tflite/delegates/xnnpack/xnnpack_delegate.cc) — quantized uint8 and per-channel int8 ops,
 //! fp16 and int8 weights through DEQUANTIZE, sparse weights through DENSIFY, dynamic shapes,
 //! ranks 5 to 7, fused activations XNNPACK has no case for, TRANSPOSE_CONV, BATCH_MATMUL, resource
-//! variables, FULLY_CONNECTED at several ranks and with dynamic weights, and unsupported ops between
-//! supported ones.
+//! variables, FULLY_CONNECTED at several ranks and with dynamic weights, unsupported ops between
+//! supported ones, and (`xnn_create_*`) nodes the detection pass accepts and `Subgraph::Create`
+//! may refuse: INT64 TRANSPOSE permutations, quantized copy-like ops whose output quantization
+//! differs from the input's.
 //!
 //!     cargo run -q --example make_xnnpack_fixtures -- DIR
 
-use delegate_doctor::builder::{const_f16, const_f32, const_i32, const_i8, const_u8, pack, tensor, ModelBuilder};
+use delegate_doctor::builder::{const_f16, const_f32, const_i32, const_i64, const_i8, const_u8, pack, tensor, ModelBuilder};
 use delegate_doctor::model::{BuiltinOperator as Op, TensorType as T};
 use delegate_doctor::opts;
 use tflite_schema::tflite as fb;
@@ -396,6 +398,122 @@ fn float_head() -> Vec<u8> {
     b.finish()
 }
 
+// Creation-time failures: nodes the detection pass accepts and `Subgraph::Create` then cannot
+// define (the delegate's `VisitTransposeNode` … with `subgraph != nullptr`, and XNNPACK's
+// `xnn_define_*` validations in src/subgraph/*.c).
+
+/// TRANSPOSE whose permutation is an INT64 constant: the delegate reads it as int32 words, so
+/// [0, 2, 1, 3] becomes [0, 0, 2, 0] (refused) but [1, 0] stays [1, 0] and [1, 2, 0] becomes the
+/// valid [1, 0, 2] (taken).
+fn transpose_i64_perm(shape: &[i32], perm: &[i64]) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, shape));
+    let p = b.add(const_i64("perm", &[perm.len() as i32], perm));
+    let out: Vec<i32> = perm.iter().map(|&d| shape[d.rem_euclid(shape.len() as i64) as usize]).collect();
+    let y = b.add(tensor("y", F32, &out));
+    b.op(Op::TRANSPOSE, &[x, p], &[y]).options(opts!(TransposeOptions {}));
+    b.output(y);
+    b.finish()
+}
+
+/// The input and output quantization of the one quantized op of [`quantized_single`].
+#[derive(Clone, Copy)]
+struct Quant {
+    dtype: T,
+    input: (f32, i64),
+    output: (f32, i64),
+}
+
+const U8_SCALES_DIFFER: Quant = Quant { dtype: T::UINT8, input: (0.02, 128), output: (0.04, 128) };
+const U8_ZERO_POINTS_DIFFER: Quant = Quant { dtype: T::UINT8, input: (0.02, 128), output: (0.02, 100) };
+const I8_SCALES_DIFFER: Quant = Quant { dtype: T::INT8, input: (0.02, 0), output: (0.04, 0) };
+const U8_SAME: Quant = Quant { dtype: T::UINT8, input: (0.02, 128), output: (0.02, 128) };
+
+/// One quantized op (input shape `shape`, outputs `outs`, extra constant inputs built by `extra`,
+/// before the data input if `extra_first`). (EXPAND_DIMS is left out: its builtin kernel refuses
+/// differing quantization itself.)
+fn quantized_single(
+    op: Op,
+    q: Quant,
+    shape: &[i32],
+    outs: &[&[i32]],
+    extra: impl FnOnce(&mut ModelBuilder) -> Vec<i32>,
+    extra_first: bool,
+    options: Option<delegate_doctor::model::BuiltinOptionsT>,
+) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", q.dtype, shape).quant(q.input.0, q.input.1));
+    let consts = extra(&mut b);
+    let inputs: Vec<i32> = if extra_first { consts.into_iter().chain([x]).collect() } else { [x].into_iter().chain(consts).collect() };
+    let ys: Vec<i32> = outs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| b.add(tensor(&format!("y{i}"), q.dtype, s).quant(q.output.0, q.output.1)))
+        .collect();
+    let node = b.op(op, &inputs, &ys);
+    if let Some(o) = options {
+        node.options(o);
+    }
+    for y in ys {
+        b.output(y);
+    }
+    b.finish()
+}
+
+fn q_transpose(q: Quant) -> Vec<u8> {
+    let perm = |b: &mut ModelBuilder| vec![b.add(const_i32("perm", &[4], &[0, 2, 1, 3]))];
+    quantized_single(Op::TRANSPOSE, q, &[1, 4, 6, 3], &[&[1, 6, 4, 3]], perm, false, Some(opts!(TransposeOptions {})))
+}
+
+fn q_split(q: Quant) -> Vec<u8> {
+    let axis = |b: &mut ModelBuilder| vec![b.add(const_i32("axis", &[], &[3]))];
+    quantized_single(Op::SPLIT, q, &[1, 4, 4, 6], &[&[1, 4, 4, 3], &[1, 4, 4, 3]], axis, true, Some(opts!(SplitOptions { num_splits: 2 })))
+}
+
+fn q_pad(q: Quant) -> Vec<u8> {
+    let pads = |b: &mut ModelBuilder| vec![b.add(const_i32("pads", &[4, 2], &[0, 0, 1, 1, 1, 1, 0, 0]))];
+    quantized_single(Op::PAD, q, &[1, 4, 4, 3], &[&[1, 6, 6, 3]], pads, false, Some(opts!(PadOptions {})))
+}
+
+fn q_slice(q: Quant) -> Vec<u8> {
+    let bs = |b: &mut ModelBuilder| vec![b.add(const_i32("begin", &[4], &[0, 1, 1, 0])), b.add(const_i32("size", &[4], &[1, 2, 2, 3]))];
+    quantized_single(Op::SLICE, q, &[1, 4, 4, 3], &[&[1, 2, 2, 3]], bs, false, Some(opts!(SliceOptions {})))
+}
+
+fn q_strided_slice(q: Quant) -> Vec<u8> {
+    let bes = |b: &mut ModelBuilder| {
+        vec![
+            b.add(const_i32("begin", &[4], &[0, 1, 1, 0])),
+            b.add(const_i32("end", &[4], &[1, 3, 3, 3])),
+            b.add(const_i32("strides", &[4], &[1, 1, 1, 1])),
+        ]
+    };
+    quantized_single(Op::STRIDED_SLICE, q, &[1, 4, 4, 3], &[&[1, 2, 2, 3]], bes, false, Some(opts!(StridedSliceOptions {})))
+}
+
+fn q_depth_to_space(q: Quant) -> Vec<u8> {
+    quantized_single(Op::DEPTH_TO_SPACE, q, &[1, 2, 2, 8], &[&[1, 4, 4, 2]], |_| vec![], false, Some(opts!(DepthToSpaceOptions { block_size: 2 })))
+}
+
+fn q_space_to_depth(q: Quant) -> Vec<u8> {
+    quantized_single(Op::SPACE_TO_DEPTH, q, &[1, 4, 4, 2], &[&[1, 2, 2, 8]], |_| vec![], false, Some(opts!(SpaceToDepthOptions { block_size: 2 })))
+}
+
+fn q_max_pool(q: Quant) -> Vec<u8> {
+    let o = opts!(Pool2DOptions { padding: fb::Padding::VALID, stride_w: 2, stride_h: 2, filter_width: 2, filter_height: 2 });
+    quantized_single(Op::MAX_POOL_2D, q, &[1, 4, 4, 3], &[&[1, 2, 2, 3]], |_| vec![], false, Some(o))
+}
+
+fn q_resize_bilinear(q: Quant) -> Vec<u8> {
+    let size = |b: &mut ModelBuilder| vec![b.add(const_i32("size", &[2], &[8, 8]))];
+    quantized_single(Op::RESIZE_BILINEAR, q, &[1, 4, 4, 3], &[&[1, 8, 8, 3]], size, false, Some(opts!(ResizeBilinearOptions {})))
+}
+
+fn q_concat(q: Quant) -> Vec<u8> {
+    let other = |b: &mut ModelBuilder| vec![b.add(const_u8("c", &[1, 4, 4, 3], &[128; 48]).quant(0.02, 128))];
+    quantized_single(Op::CONCATENATION, q, &[1, 4, 4, 3], &[&[1, 4, 4, 6]], other, false, Some(opts!(ConcatenationOptions { axis: 3 })))
+}
+
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: make_xnnpack_fixtures DIR");
     std::fs::create_dir_all(&dir).expect("create the output directory");
@@ -422,6 +540,31 @@ fn main() {
         ("xnn_fc_dynamic_weights", fc_dynamic_weights()),
         ("xnn_quantize_dequantize_mix", quantize_dequantize_mix()),
         ("xnn_float_head", float_head()),
+        ("xnn_create_transpose_i64_perm_4d", transpose_i64_perm(&[1, 4, 6, 3], &[0, 2, 1, 3])),
+        ("xnn_create_transpose_i64_perm_2d", transpose_i64_perm(&[4, 6], &[1, 0])),
+        ("xnn_create_transpose_i64_perm_3d", transpose_i64_perm(&[2, 3, 4], &[1, 2, 0])),
+        ("xnn_create_transpose_i64_perm_neg", transpose_i64_perm(&[4, 6], &[-1, 0])),
+        ("xnn_create_transpose_u8_scales", q_transpose(U8_SCALES_DIFFER)),
+        ("xnn_create_transpose_u8_zero_points", q_transpose(U8_ZERO_POINTS_DIFFER)),
+        ("xnn_create_transpose_i8_scales", q_transpose(I8_SCALES_DIFFER)),
+        ("xnn_create_transpose_u8_same", q_transpose(U8_SAME)),
+        ("xnn_create_split_u8_scales", q_split(U8_SCALES_DIFFER)),
+        ("xnn_create_pad_u8_scales", q_pad(U8_SCALES_DIFFER)),
+        ("xnn_create_slice_u8_scales", q_slice(U8_SCALES_DIFFER)),
+        ("xnn_create_strided_slice_u8_scales", q_strided_slice(U8_SCALES_DIFFER)),
+        ("xnn_create_depth_to_space_u8_scales", q_depth_to_space(U8_SCALES_DIFFER)),
+        ("xnn_create_space_to_depth_u8_scales", q_space_to_depth(U8_SCALES_DIFFER)),
+        ("xnn_create_max_pool_u8_scales", q_max_pool(U8_SCALES_DIFFER)),
+        ("xnn_create_resize_bilinear_u8_scales", q_resize_bilinear(U8_SCALES_DIFFER)),
+        ("xnn_create_concat_u8_scales", q_concat(U8_SCALES_DIFFER)),
+        ("xnn_create_split_i8_scales", q_split(I8_SCALES_DIFFER)),
+        ("xnn_create_pad_i8_scales", q_pad(I8_SCALES_DIFFER)),
+        ("xnn_create_slice_i8_scales", q_slice(I8_SCALES_DIFFER)),
+        ("xnn_create_depth_to_space_i8_scales", q_depth_to_space(I8_SCALES_DIFFER)),
+        ("xnn_create_max_pool_i8_scales", q_max_pool(I8_SCALES_DIFFER)),
+        ("xnn_create_resize_bilinear_i8_scales", q_resize_bilinear(I8_SCALES_DIFFER)),
+        ("xnn_create_strided_slice_i8_scales", q_strided_slice(I8_SCALES_DIFFER)),
+        ("xnn_create_space_to_depth_i8_scales", q_space_to_depth(I8_SCALES_DIFFER)),
     ];
     for (name, bytes) in models {
         let path = std::path::Path::new(&dir).join(format!("{name}.tflite"));

@@ -197,3 +197,28 @@ fn after_a_gpu_delegate_xnnpack_takes_the_fp16_dequantize_only_its_kernel_read()
     assert_eq!(rows, vec![(RunsOn::Xnnpack, vec![0]), (RunsOn::Accelerator, vec![1]), (RunsOn::Xnnpack, vec![2, 3])]);
     assert_eq!(c.cpu_nodes, 0);
 }
+
+/// CONV_2D → TRANSPOSE with an INT64 permutation: NNAPI takes the CONV_2D, XNNPACK's detection
+/// pass the TRANSPOSE, whose creation then fails (the permutation is read as int32 words).
+fn conv_then_int64_transpose() -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", F32, &[1, 4, 6, 2]));
+    let w = b.add(const_f32("w", &[2, 1, 1, 2], &[0.5, -0.5, 1.0, 0.25]));
+    let bias = b.add(const_f32("bias", &[2], &[0.0, 0.1]));
+    let c = b.add(tensor("c", F32, &[1, 4, 6, 2]));
+    b.op(Op::CONV_2D, &[x, w, bias], &[c]).options(opts!(Conv2DOptions { padding: fb::Padding::SAME, stride_w: 1, stride_h: 1 }));
+    let perm = b.add(delegate_doctor::builder::const_i64("perm", &[4], &[0, 2, 1, 3]));
+    let y = b.add(tensor("y", F32, &[1, 6, 4, 2]));
+    b.op(Op::TRANSPOSE, &[c, perm], &[y]).options(opts!(TransposeOptions {}));
+    b.output(y);
+    b.finish()
+}
+
+#[test]
+fn an_xnnpack_creation_failure_after_nnapi_undoes_every_delegate() {
+    let c = combined_at(&conv_then_int64_transpose(), 27);
+    assert_eq!(c.plan.xnnpack, XnnpackStep::Reverted, "{:?}", c.plan.reason);
+    let reason = c.plan.reason.as_deref().unwrap();
+    assert!(reason.contains("failed to delegate TRANSPOSE node #1") && reason.contains("as int32 words: [0, 0, 2, 0]"), "{reason}");
+    assert!(c.plan.plan.iter().all(|r| r.runs_on == RunsOn::Cpu), "{:?}", c.plan.plan);
+}

@@ -2,7 +2,7 @@
 //! refused, with the source's messages, flags on and off, the static-unpack rule, creation
 //! failures and the plan.
 
-use delegate_doctor::builder::{const_f16, const_f32, const_i32, const_i8, tensor, ModelBuilder, TensorSpec};
+use delegate_doctor::builder::{const_f16, const_f32, const_i32, const_i64, const_i8, tensor, ModelBuilder, TensorSpec};
 use delegate_doctor::delegates::xnnpack::{self, XnnpackFlags, XnnpackOptions};
 use delegate_doctor::model::{self, BuiltinOperator as Op, BuiltinOptionsT, TensorType as T};
 use delegate_doctor::opts;
@@ -207,6 +207,99 @@ fn a_rank_7_fully_connected_passes_detection_and_fails_creation() {
     let f = a.failure.unwrap();
     assert_eq!(f.message, "Failed to apply XNNPACK delegate.");
     assert!(f.reason.contains("node #0 (FULLY_CONNECTED)") && f.reason.contains("tensor #0 has 7 dimensions"), "{}", f.reason);
+    // The value's own failure is ignored; the node's definition fails (as ai-edge-litert logs it).
+    assert!(f.reason.contains("\"failed to delegate FULLY_CONNECTED node #0\", then \"Node number 1 (TfLiteXNNPackDelegate) failed to prepare.\""), "{}", f.reason);
+}
+
+/// x → TRANSPOSE(perm) → y, the permutation a constant of `perm`'s type.
+fn transpose(shape: &[i32], perm: TensorSpec) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, shape));
+    let p = b.add(perm);
+    let y = b.add(tensor("y", T::FLOAT32, shape));
+    b.op(Op::TRANSPOSE, &[x, p], &[y]).options(opts!(TransposeOptions {}));
+    b.output(y);
+    b.finish()
+}
+
+fn creation_failure(bytes: &[u8]) -> Option<String> {
+    let m = model::read(bytes).unwrap();
+    let a = xnnpack::analyze(&m, &defaults());
+    a.failure.map(|f| {
+        assert_eq!(a.outcome, Outcome::Fails);
+        f.reason
+    })
+}
+
+#[test]
+fn an_int64_transpose_permutation_is_read_as_int32_words() {
+    // [0, 2, 1, 3] as int64 is read [0, 0, 2, 0]: repeated entries, xnn_define_static_transpose refuses.
+    let bytes = transpose(&[1, 4, 6, 3], const_i64("perm", &[4], &[0, 2, 1, 3]));
+    assert_eq!(taken(&bytes, &defaults()), [0], "the detection pass accepts it");
+    let r = creation_failure(&bytes).expect("a creation failure");
+    assert!(r.contains("as int32 words: [0, 0, 2, 0]") && r.contains("repeated entries"), "{r}");
+    assert!(r.contains("\"failed to delegate TRANSPOSE node #0\", then \"Node number 1 (TfLiteXNNPackDelegate) failed to prepare.\""), "{r}");
+    // The same permutation as int32 is fine, and so are int64 ones whose words happen to form a
+    // permutation: [1, 0] stays [1, 0]; [1, 2, 0] becomes [1, 0, 2].
+    assert_eq!(creation_failure(&transpose(&[1, 4, 6, 3], const_i32("perm", &[4], &[0, 2, 1, 3]))), None);
+    assert_eq!(creation_failure(&transpose(&[4, 6], const_i64("perm", &[2], &[1, 0]))), None);
+    assert_eq!(creation_failure(&transpose(&[2, 3, 4], const_i64("perm", &[3], &[1, 2, 0]))), None);
+    // A negative entry: [-1, 0] is read [-1, -1], made [1, 1].
+    let r = creation_failure(&transpose(&[4, 6], const_i64("perm", &[2], &[-1, 0]))).unwrap();
+    assert!(r.contains("[-1, -1], which it makes [1, 1]"), "{r}");
+}
+
+/// One uint8 op from x (scale 0.02, zero point 128) to outputs quantized (`scale`, `zero_point`).
+fn quantized_op(op: Op, outs: &[&[i32]], scale: f32, zero_point: i64, options: BuiltinOptionsT) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::UINT8, &[1, 4, 4, 6]).quant(0.02, 128));
+    let inputs = match op {
+        Op::SPLIT => vec![b.add(const_i32("axis", &[], &[3])), x],
+        Op::PAD => vec![x, b.add(const_i32("pads", &[4, 2], &[0, 0, 1, 1, 1, 1, 0, 0]))],
+        Op::CONCATENATION => vec![x, x],
+        _ => vec![x],
+    };
+    let ys: Vec<i32> = outs.iter().enumerate().map(|(k, s)| b.add(tensor(&format!("y{k}"), T::UINT8, s).quant(scale, zero_point))).collect();
+    b.op(op, &inputs, &ys).options(options);
+    for y in ys {
+        b.output(y);
+    }
+    b.finish()
+}
+
+#[test]
+fn copy_like_ops_fail_creation_when_the_output_quantization_differs() {
+    let split = |scale, zp| quantized_op(Op::SPLIT, &[&[1, 4, 4, 3], &[1, 4, 4, 3]], scale, zp, opts!(SplitOptions { num_splits: 2 }));
+    assert_eq!(creation_failure(&split(0.02, 128)), None);
+    let r = creation_failure(&split(0.04, 128)).expect("SPLIT with another scale");
+    assert!(r.contains("node #0 (SPLIT)") && r.contains("scale (0.04) to equal the input's (0.02)"), "{r}");
+    assert!(r.contains("\"failed to delegate SPLIT node #0\""), "{r}");
+    let pad = |scale, zp| quantized_op(Op::PAD, &[&[1, 6, 6, 6]], scale, zp, opts!(PadOptions {}));
+    let r = creation_failure(&pad(0.02, 100)).expect("PAD with another zero point");
+    assert!(r.contains("zero point (100) to equal the input's (128)"), "{r}");
+    let pool = opts!(Pool2DOptions { filter_width: 2, filter_height: 2, stride_w: 2, stride_h: 2 });
+    assert!(creation_failure(&quantized_op(Op::MAX_POOL_2D, &[&[1, 2, 2, 6]], 0.03, 128, pool)).is_some());
+    // CONCATENATION is refused for it by the detection pass: no creation failure, no node taken.
+    let concat = quantized_op(Op::CONCATENATION, &[&[1, 4, 4, 12]], 0.04, 128, opts!(ConcatenationOptions { axis: 3 }));
+    assert_eq!(creation_failure(&concat), None);
+    assert!(taken(&concat, &defaults()).is_empty());
+}
+
+#[test]
+fn the_failing_kernel_is_the_one_holding_the_first_failing_node() {
+    // ADD | L2_NORMALIZATION (refused) | TRANSPOSE (fails creation): kernels #3 and #4.
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::FLOAT32, &[1, 4, 6, 3]));
+    let a = b.add(tensor("a", T::FLOAT32, &[1, 4, 6, 3]));
+    b.op(Op::ADD, &[x, x], &[a]);
+    let n = b.add(tensor("n", T::FLOAT32, &[1, 4, 6, 3]));
+    b.op(Op::L2_NORMALIZATION, &[a], &[n]).options(opts!(L2NormOptions {}));
+    let p = b.add(const_i64("perm", &[4], &[0, 2, 1, 3]));
+    let y = b.add(tensor("y", T::FLOAT32, &[1, 6, 4, 3]));
+    b.op(Op::TRANSPOSE, &[n, p], &[y]).options(opts!(TransposeOptions {}));
+    b.output(y);
+    let r = creation_failure(&b.finish()).unwrap();
+    assert!(r.contains("\"failed to delegate TRANSPOSE node #2\", then \"Node number 4 (TfLiteXNNPackDelegate) failed to prepare.\""), "{r}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ XNNPACK fixtures (make_xnnpack_fixtures):
 Every mismatch is also written to /tmp/xnn_mismatches.txt (one line each), for the rules' author.
 """
 
+import re
 import subprocess
 import tempfile
 import unittest
@@ -177,6 +178,33 @@ class XnnpackPredictions(unittest.TestCase):
                     found.append(line)
                     self.mismatch("litert-gpu+xnnpack", line)
         self.assertEqual(found, [])
+
+    def test_creation_failures_quote_the_real_log(self):
+        """Where XNNPACK accepts nodes and then fails to create its kernel, our reason quotes the
+        delegate's lines ("failed to delegate OP node #i", then "Node number K (TfLiteXNNPackDelegate)
+        failed to prepare."), and the real interpreter's error is exactly those lines."""
+        quoted = re.compile(r'the delegate logs "([^"]+)", then "([^"]+)"')
+        found, compared = [], 0
+        for model, real in self.compared_models():
+            if real["partitions"] is not None:
+                continue
+            with self.subTest(model=model.name):
+                reason = (dd.cli("analyze", model, "--delegate", "xnnpack")["analyses"][0].get("failure") or {}).get("reason", "")
+                m = quoted.search(reason)
+                compared += 1
+                if not m or "".join(m.groups()) not in real["error"]:
+                    found.append(f"{model.name}: real {real['error']!r}; ours {reason!r}")
+                    self.mismatch("creation log", found[-1])
+        self.assertGreater(compared, 20)
+        self.assertEqual(found, [])
+
+    def test_int64_permutations_that_read_as_a_permutation_are_taken(self):
+        """VisitTransposeNode reads an INT64 permutation as int32 words: [1, 0] and [1, 2, 0] (read
+        [1, 0, 2]) pass xnn_define_static_transpose, [0, 2, 1, 3] (read [0, 0, 2, 0]) does not."""
+        by_name = {m.name: m for m in self.xnn_fixtures}
+        self.assertEqual(self.real[by_name["xnn_create_transpose_i64_perm_2d.tflite"]]["partitions"], [[0]])
+        self.assertEqual(self.real[by_name["xnn_create_transpose_i64_perm_3d.tflite"]]["partitions"], [[0]])
+        self.assertIsNone(self.real[by_name["xnn_create_transpose_i64_perm_4d.tflite"]]["partitions"])
 
     def test_rank7_fully_connected_fails_when_created(self):
         """google/XNNPACK#11036: detection accepts it, Subgraph::Create refuses it, the kernel fails to prepare."""

@@ -8,7 +8,8 @@ partition's input and output tensors; the partition's nodes are found by walking
 its outputs until its inputs (or constants) are reached.
 
 `fully_accelerated(model, flags)`: `CompiledModel` on the CPU with `CpuOptions(xnnpack_flags=flags)`;
-LiteRT reports only whether every node went into XNNPACK.
+LiteRT reports only whether every node went into XNNPACK, and the model is run once (zero inputs),
+since XNNPACK creates its kernels only then and a creation failure fails the run.
 
 Each reading runs in a child process: a model that crashes the runtime must not take the test with it.
 """
@@ -104,7 +105,12 @@ def _compiled_reading(path, flags):
         options = Options(hardware_accelerators=HardwareAccelerator.CPU,
                           cpu_options=CpuOptions(num_threads=1, xnnpack_flags=flags))
         compiled = CompiledModel.from_file(path, options=options)
-        return {"fully_accelerated": bool(compiled.is_fully_accelerated()), "error": None}
+        fully = bool(compiled.is_fully_accelerated())
+        # The bit is read off the partitioning; XNNPACK creates its kernels (Subgraph::Create)
+        # only when the model first allocates, at the first run: a kernel that fails to create
+        # fails the run ("Failed to allocate tensors"), so run once.
+        compiled.run_by_index(0, compiled.create_input_buffers(0), compiled.create_output_buffers(0))
+        return {"fully_accelerated": fully, "error": None}
     except Exception as e:
         return {"fully_accelerated": None, "error": str(e)}
 

@@ -192,7 +192,11 @@ fn plan_subgraph(model: &Model<'_>, si: usize, o: &XnnpackOptions, prepared: boo
     let subsets: Vec<Subset> = partition::partition(&graph, |i| mask[i], &popts)?;
     let (rows, kernels) = plan::rows_of(&names, &subsets, KERNEL);
     let log = vec![plan::replacing_log(s.nodes.len(), n, KERNEL, subsets.len(), si, &sg.name)];
-    Ok(SubPlan { plan: rows, refused: s.refused, log, delegated: s.nodes.len(), kernels, partitions: subsets.len(), failure: s.failure })
+    let mut failure = s.failure;
+    if let Some(f) = failure.as_mut() {
+        super::create::number_failed_kernel(f, n, &subsets);
+    }
+    Ok(SubPlan { plan: rows, refused: s.refused, log, delegated: s.nodes.len(), kernels, partitions: subsets.len(), failure })
 }
 
 fn assumptions(o: &XnnpackOptions) -> Vec<String> {
