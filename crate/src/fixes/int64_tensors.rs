@@ -43,7 +43,7 @@ pub const ID: &str = "int64-tensors";
 /// message and ML Drift's constant message are also given for other reasons).
 pub fn cures(d: Delegate, reason: &str) -> bool {
     match d {
-        Delegate::Nnapi => false,
+        Delegate::Nnapi | Delegate::Xnnpack => false,
         // Not the classic filter's "OP is supported, but tensor type/shape isn't compatible.":
         // the readers it is the first refusal of (the comparisons) do not take int32 either.
         Delegate::Gpu => {
