@@ -25,7 +25,8 @@ commands:
                                          rewrite the model so the delegate accepts more of it
                                          (default: NNAPI at --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
-                                         conv-zero-bias, fp16-weights-to-fp32, dilated-conv;
+                                         conv-zero-bias, fp16-weights-to-fp32, dilated-conv,
+                                         transpose-conv-bias;
                                          cut only on request; for the GPU delegates it reports
                                          how the largest partition grows)
   help                                   this text
