@@ -1,7 +1,7 @@
 //! Runs the in-page engine natively and writes every tensor, to compare layer by layer with the
 //! TFLite interpreter: `segment_dump MODEL IMAGE.rgb OUT_DIR`.
 
-use delegate_doctor::infer::{tensor::Buf, Segmenter};
+use delegate_doctor::infer::Segmenter;
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,11 +30,10 @@ fn main() -> Result<(), String> {
     }
     std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
     for (i, b) in bufs.iter().enumerate() {
-        let data: Vec<u8> = match b {
-            Buf::U8(v) => v.clone(),
-            Buf::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            Buf::Empty => continue,
-        };
+        if b.is_empty() {
+            continue;
+        }
+        let data = b.to_le_bytes();
         std::fs::write(format!("{out}/{i}.bin"), data).map_err(|e| e.to_string())?;
     }
     Ok(())

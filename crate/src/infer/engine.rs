@@ -1,17 +1,18 @@
-//! Runs a compiled program on one image and returns its class map.
+//! Runs a compiled program: `Engine` on typed tensors (any number of inputs and outputs), and
+//! `Segmenter` on one RGB image, returning a class map.
 
 use super::argmax::argmax_last;
 use super::conv::Scratch;
-use super::program::{compile, Element, Kernel, Program, Step};
-use super::tensor::Buf;
+use super::program::{compile, Element, Kernel, Program, Step, TensorInfo};
+use super::tensor::{Buf, QParams};
 
 /// Float models get `(pixel − MEAN) / STD`, DeepLab's convention (inputs in [−1, 1]).
 pub const FLOAT_INPUT_MEAN: f32 = 127.5;
 pub const FLOAT_INPUT_STD: f32 = 127.5;
 
-/// A model ready to segment images of its input size.
+/// A compiled model that runs on typed tensors.
 #[derive(Debug)]
-pub struct Segmenter {
+pub struct Engine {
     pub program: Program,
     scratch: Scratch,
     pool: Pool,
@@ -28,8 +29,23 @@ pub fn native_clock() -> f64 {
     START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1e3
 }
 
-/// Milliseconds per kind of kernel in the last run (needs a clock), e.g. `("QuantConv 1×1", 12.5)`.
-impl Segmenter {
+impl Engine {
+    /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run.
+    pub fn new(bytes: &[u8]) -> Result<Engine, String> {
+        let model = crate::model::read(bytes).map_err(|e| e.to_string())?;
+        let program = compile(&model).map_err(|e| e.to_string())?;
+        Ok(Engine { program, scratch: Scratch::default(), pool: Pool::default(), step_ms: Vec::new(), clock: None })
+    }
+
+    pub fn inputs(&self) -> &[TensorInfo] {
+        &self.program.inputs
+    }
+
+    pub fn outputs(&self) -> &[TensorInfo] {
+        &self.program.outputs
+    }
+
+    /// Milliseconds per kind of kernel in the last run (needs a clock), e.g. `("QuantConv 1×1", 12.5)`.
     pub fn profile(&self) -> Vec<(String, f64)> {
         let mut by_kind: Vec<(String, f64)> = Vec::new();
         for (step, ms) in self.program.steps.iter().zip(&self.step_ms) {
@@ -42,63 +58,48 @@ impl Segmenter {
         by_kind.sort_by(|a, b| b.1.total_cmp(&a.1));
         by_kind
     }
-}
 
-/// One class index per pixel, row-major.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClassMap {
-    pub width: usize,
-    pub height: usize,
-    pub classes: Vec<u8>,
-}
-
-impl Segmenter {
-    /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run.
-    pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
-        let model = crate::model::read(bytes).map_err(|e| e.to_string())?;
-        let program = compile(&model).map_err(|e| e.to_string())?;
-        Ok(Segmenter { program, scratch: Scratch::default(), pool: Pool::default(), step_ms: Vec::new(), clock: None })
-    }
-
-    /// (width, height) of the images the model takes.
-    pub fn input_size(&self) -> (usize, usize) {
-        (self.program.input_shape.w, self.program.input_shape.h)
-    }
-
-    /// How many classes the class map can hold: ARG_MAX's axis length, or the output's channels.
-    pub fn class_count(&self) -> usize {
-        match self.program.steps.last() {
-            Some(Step { kernel: Kernel::ArgMax { classes }, .. }) if self.program.output_is_classes => *classes,
-            _ => self.program.output_shape.c,
-        }
-    }
-
-    /// Whether the model computes in uint8 (quantized) or float32.
-    pub fn is_quantized(&self) -> bool {
-        self.program.input_element == Element::U8
-    }
-
-    /// Segments packed RGB8 pixels of exactly the input size.
-    pub fn run(&mut self, rgb: &[u8]) -> Result<ClassMap, String> {
-        let mut bufs = self.run_graph(rgb, false)?;
-        Ok(self.class_map(std::mem::take(&mut bufs[self.program.output])))
+    /// Runs the model on one buffer per input (in the model's order, each of its type and size);
+    /// returns one buffer per output.
+    pub fn run(&mut self, inputs: Vec<Buf>) -> Result<Vec<Buf>, String> {
+        let mut bufs = self.run_graph(inputs, false)?;
+        Ok(self.program.outputs.iter().map(|o| std::mem::take(&mut bufs[o.index])).collect())
     }
 
     /// Runs the graph and keeps every tensor (for comparing layer by layer with a reference).
-    pub fn run_keeping_all(&mut self, rgb: &[u8]) -> Result<Vec<Buf>, String> {
-        self.run_graph(rgb, true)
+    pub fn run_keeping_all(&mut self, inputs: Vec<Buf>) -> Result<Vec<Buf>, String> {
+        self.run_graph(inputs, true)
     }
 
-    fn run_graph(&mut self, rgb: &[u8], keep: bool) -> Result<Vec<Buf>, String> {
-        let shape = self.program.input_shape;
-        if rgb.len() != shape.len() {
-            return Err(format!("the image has {} bytes; {}×{} RGB needs {}", rgb.len(), shape.w, shape.h, shape.len()));
+    fn check_inputs(&self, inputs: &[Buf]) -> Result<(), String> {
+        let want = &self.program.inputs;
+        if inputs.len() != want.len() {
+            return Err(format!("the model takes {} inputs; {} were given", want.len(), inputs.len()));
         }
+        for (info, buf) in want.iter().zip(inputs) {
+            if buf.element() != Some(info.element) || buf.len() != info.len() {
+                let got = buf.element().map_or("nothing", Element::name);
+                return Err(format!(
+                    "input \"{}\" needs {} {} values; {} {got} values were given",
+                    info.name,
+                    info.len(),
+                    info.element.name(),
+                    buf.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn run_graph(&mut self, inputs: Vec<Buf>, keep: bool) -> Result<Vec<Buf>, String> {
+        self.check_inputs(&inputs)?;
         let mut bufs = vec![Buf::Empty; self.program.tensor_count];
-        bufs[self.program.input] = match self.program.input_element {
-            Element::F32 => Buf::F32(rgb.iter().map(|&p| (p as f32 - FLOAT_INPUT_MEAN) / FLOAT_INPUT_STD).collect()),
-            _ => Buf::U8(rgb.to_vec()),
-        };
+        for (info, buf) in self.program.inputs.iter().zip(inputs) {
+            bufs[info.index] = buf;
+        }
+        for (t, values) in &self.program.constants {
+            bufs[*t] = values.clone();
+        }
         self.step_ms.clear();
         for (s, step) in self.program.steps.iter().enumerate() {
             let started = self.clock.map(|now| now());
@@ -118,16 +119,162 @@ impl Segmenter {
         }
         Ok(bufs)
     }
+}
+
+/// One class index per pixel, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMap {
+    pub width: usize,
+    pub height: usize,
+    pub classes: Vec<u8>,
+}
+
+/// What a segmenter's first output holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scores {
+    /// Class indices ([1, h, w] or [1, h, w, 1] of int32/int64/uint8, e.g. from ARG_MAX).
+    Classes,
+    /// Per-class scores [1, h, w, classes]: the map is their argmax (first maximum, as ARG_MAX).
+    Logits { classes: usize },
+}
+
+/// A model that segments one RGB image: input 0 is `[1, h, w, 3]` (uint8: the pixels as they are;
+/// int8: the float input below, quantized with the input's parameters; float32:
+/// `(p − 127.5) / 127.5`), output 0 holds classes or per-class scores.
+#[derive(Debug)]
+pub struct Segmenter {
+    pub engine: Engine,
+    width: usize,
+    height: usize,
+    scores: Scores,
+}
+
+impl std::ops::Deref for Segmenter {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl std::ops::DerefMut for Segmenter {
+    fn deref_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
+impl Segmenter {
+    /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run, or
+    /// says why the model is not an image segmenter.
+    pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
+        let engine = Engine::new(bytes)?;
+        let input = &engine.program.inputs[0];
+        let shape = input.image_shape().filter(|s| s.c == 3);
+        let Some(shape) = shape else {
+            return Err(format!("the input \"{}\" has shape {:?}; an RGB image [1, height, width, 3] is needed", input.name, input.shape));
+        };
+        if input.element == Element::I32 || input.element == Element::I64 {
+            return Err(format!("the input \"{}\" is {}; an image is uint8, int8 or float32", input.name, input.element.name()));
+        }
+        let scores = scores_of(&engine.program.outputs[0])?;
+        Ok(Segmenter { engine, width: shape.w, height: shape.h, scores })
+    }
+
+    /// (width, height) of the images the model takes.
+    pub fn input_size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
+    /// How many classes the class map can hold: the scores' channels; for class indices, 256.
+    pub fn class_count(&self) -> usize {
+        match self.scores {
+            Scores::Logits { classes } => classes,
+            Scores::Classes => self.engine.program.steps.iter().rev().find_map(|s| match &s.kernel {
+                Kernel::ArgMax(a) => Some(a.classes),
+                _ => None,
+            }).unwrap_or(256),
+        }
+    }
+
+    /// Whether the model takes a quantized (uint8 or int8) image.
+    pub fn is_quantized(&self) -> bool {
+        self.engine.program.inputs[0].element.is_quantized()
+    }
+
+    /// Segments packed RGB8 pixels of exactly the input size.
+    pub fn run(&mut self, rgb: &[u8]) -> Result<ClassMap, String> {
+        let mut outputs = self.engine.run(self.image_inputs(rgb)?)?;
+        Ok(self.class_map(std::mem::take(&mut outputs[0])))
+    }
+
+    /// Runs the graph on an image and keeps every tensor.
+    pub fn run_keeping_all(&mut self, rgb: &[u8]) -> Result<Vec<Buf>, String> {
+        let inputs = self.image_inputs(rgb)?;
+        self.engine.run_keeping_all(inputs)
+    }
+
+    /// The image as input 0, and zeros for any further inputs.
+    fn image_inputs(&self, rgb: &[u8]) -> Result<Vec<Buf>, String> {
+        let (w, h) = (self.width, self.height);
+        if rgb.len() != w * h * 3 {
+            return Err(format!("the image has {} bytes; {w}×{h} RGB needs {}", rgb.len(), w * h * 3));
+        }
+        let info = &self.engine.program.inputs[0];
+        let normalized = || rgb.iter().map(|&p| (p as f32 - FLOAT_INPUT_MEAN) / FLOAT_INPUT_STD);
+        let image = match (info.element, info.quant) {
+            (Element::F32, _) => Buf::F32(normalized().collect()),
+            (Element::I8, Some(q)) => Buf::I8(normalized().map(|v| quantize_i8(v, q)).collect()),
+            _ => Buf::U8(rgb.to_vec()),
+        };
+        let rest = self.engine.program.inputs[1..].iter().map(zeros);
+        Ok(std::iter::once(image).chain(rest).collect())
+    }
 
     fn class_map(&self, out: Buf) -> ClassMap {
-        let shape = self.program.output_shape;
-        let classes = match out {
-            Buf::U8(v) if self.program.output_is_classes => v,
-            Buf::U8(v) => argmax_last(&v, shape.c),
-            Buf::F32(v) => argmax_last(&v, shape.c),
-            _ => vec![0; shape.pixels()],
+        let (w, h) = (self.width, self.height);
+        let out_shape = &self.engine.program.outputs[0].shape;
+        let (width, height) = (out_shape.get(2).copied().unwrap_or(w), out_shape.get(1).copied().unwrap_or(h));
+        let classes = match (self.scores, out) {
+            (Scores::Logits { classes }, Buf::U8(v)) => argmax_last(&v, classes),
+            (Scores::Logits { classes }, Buf::I8(v)) => argmax_last(&v, classes),
+            (Scores::Logits { classes }, Buf::F32(v)) => argmax_last(&v, classes),
+            (_, Buf::U8(v)) => v,
+            (_, Buf::I32(v)) => v.iter().map(|&c| c.clamp(0, 255) as u8).collect(),
+            (_, Buf::I64(v)) => v.iter().map(|&c| c.clamp(0, 255) as u8).collect(),
+            _ => vec![0; width * height],
         };
-        ClassMap { width: shape.w, height: shape.h, classes }
+        ClassMap { width, height, classes }
+    }
+}
+
+/// How output 0 of a segmenter is read as a class map.
+fn scores_of(out: &TensorInfo) -> Result<Scores, String> {
+    let integer = matches!(out.element, Element::I32 | Element::I64);
+    match (out.shape.as_slice(), integer) {
+        ([1, _, _], true) | ([1, _, _, 1], true) => Ok(Scores::Classes),
+        ([1, _, _, c], false) => Ok(Scores::Logits { classes: *c }),
+        _ => Err(format!(
+            "the output \"{}\" is {}{:?}; a class map [1, height, width] or per-class scores [1, height, width, classes] is needed",
+            out.name,
+            out.element.name(),
+            out.shape
+        )),
+    }
+}
+
+/// TFLite's QUANTIZE of one float: `round(v / scale) + zero point` (half away from zero), clamped.
+pub fn quantize_i8(v: f32, q: QParams) -> i8 {
+    ((v / q.scale).round() as i32 + q.zero_point).clamp(-128, 127) as i8
+}
+
+/// A zero-filled buffer for an input.
+fn zeros(info: &TensorInfo) -> Buf {
+    let n = info.len();
+    match info.element {
+        Element::U8 => Buf::U8(vec![0; n]),
+        Element::I8 => Buf::I8(vec![0; n]),
+        Element::F32 => Buf::F32(vec![0.0; n]),
+        Element::I32 => Buf::I32(vec![0; n]),
+        Element::I64 => Buf::I64(vec![0; n]),
     }
 }
 
@@ -136,6 +283,7 @@ impl Segmenter {
 #[derive(Debug, Default)]
 struct Pool {
     u8s: Vec<Vec<u8>>,
+    i8s: Vec<Vec<i8>>,
     f32s: Vec<Vec<f32>>,
 }
 
@@ -143,13 +291,19 @@ impl Pool {
     fn give(&mut self, b: Buf) {
         match b {
             Buf::U8(v) => self.u8s.push(v),
+            Buf::I8(v) => self.i8s.push(v),
             Buf::F32(v) => self.f32s.push(v),
-            Buf::Empty => {}
+            Buf::I32(_) | Buf::I64(_) | Buf::Empty => {}
         }
     }
 
     fn u8(&mut self, n: usize) -> Vec<u8> {
         take_fitting(&mut self.u8s, n)
+    }
+
+    #[allow(dead_code)] // the int8 kernels use it
+    fn i8(&mut self, n: usize) -> Vec<i8> {
+        take_fitting(&mut self.i8s, n)
     }
 
     fn f32(&mut self, n: usize) -> Vec<f32> {
@@ -199,9 +353,7 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
             let parts: Vec<&[f32]> = (0..step.inputs.len()).map(|i| input(i).f32()).collect();
             into_f32(pool, size, |o| k.run(&parts, o, |_, v| v))
         }
-        (Kernel::Slice(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run(x, o)),
-        (Kernel::Slice(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
-        (Kernel::ArgMax { classes }, Buf::U8(x)) => Buf::U8(argmax_last(x, *classes)),
-        (Kernel::ArgMax { classes }, x) => Buf::U8(argmax_last(x.f32(), *classes)),
+        (Kernel::Slice(k), x) => k.run_any(x),
+        (Kernel::ArgMax(k), x) => super::argmax::run(k, x),
     }
 }

@@ -31,4 +31,4 @@ pub mod simd;
 pub mod slice;
 pub mod tensor;
 
-pub use engine::{ClassMap, Segmenter};
+pub use engine::{ClassMap, Engine, Segmenter};

@@ -11,7 +11,8 @@ use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
 use super::resize::ResizeBilinear;
 use super::slice::Slice;
-use super::tensor::{Hwc, QParams};
+pub use super::tensor::Element;
+use super::tensor::{Buf, Hwc, QParams};
 use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as O, Model, Operator, Subgraph, Tensor, TensorType};
 
 /// One kernel of the program.
@@ -26,9 +27,15 @@ pub enum Kernel {
     AveragePool(AveragePool),
     Resize(ResizeBilinear),
     Concat(Concat),
-    /// ARG_MAX over the last axis of `classes` values.
-    ArgMax { classes: usize },
+    ArgMax(ArgMax),
     Slice(Slice),
+}
+
+/// ARG_MAX over the last axis of `classes` values, into an int32 or int64 tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgMax {
+    pub classes: usize,
+    pub output: Element,
 }
 
 impl Kernel {
@@ -45,7 +52,7 @@ impl Kernel {
             Kernel::AveragePool(_) => "AveragePool".into(),
             Kernel::Resize(_) => "ResizeBilinear".into(),
             Kernel::Concat(_) => "Concat".into(),
-            Kernel::ArgMax { .. } => "ArgMax".into(),
+            Kernel::ArgMax(_) => "ArgMax".into(),
             Kernel::Slice(_) => "Slice".into(),
         }
     }
@@ -59,27 +66,48 @@ pub struct Step {
     pub output: usize,
 }
 
-/// The element type a tensor has at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Element {
-    U8,
-    F32,
-    ClassIndex,
+/// A graph input or output as the caller sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    /// The tensor's index in the subgraph.
+    pub index: usize,
+    /// The name in the model (untrusted text).
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub element: Element,
+    /// The quantization of uint8 and int8 tensors.
+    pub quant: Option<QParams>,
 }
 
-/// What the caller feeds and gets back.
+impl TensorInfo {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The shape as NHWC with batch 1, when it is `[1, h, w, c]`.
+    pub fn image_shape(&self) -> Option<Hwc> {
+        match self.shape.as_slice() {
+            [1, h, w, c] => Some(Hwc { h: *h, w: *w, c: *c }),
+            _ => None,
+        }
+    }
+}
+
+/// What the caller feeds and gets back: typed tensors, as many as the model declares.
 #[derive(Debug, Clone)]
 pub struct Program {
     pub steps: Vec<Step>,
     pub tensor_count: usize,
-    pub input: usize,
-    pub input_shape: Hwc,
-    pub input_element: Element,
-    pub output: usize,
-    pub output_shape: Hwc,
-    /// The output holds class indices (ARG_MAX) rather than per-class scores.
-    pub output_is_classes: bool,
-    pub output_element: Element,
+    pub inputs: Vec<TensorInfo>,
+    pub outputs: Vec<TensorInfo>,
+    /// Constant tensors that steps read as activations (e.g. the second operand of an ADD), with
+    /// their values; weights that kernels pack at compile time are not listed.
+    pub constants: Vec<(usize, Buf)>,
     /// For each tensor, the index of the last step that reads it (graph outputs: never freed).
     pub last_use: Vec<usize>,
     /// For each tensor, its number of values.
@@ -132,90 +160,94 @@ fn tensor_sizes(sg: &Subgraph) -> Res<Vec<usize>> {
 
 pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
-    let (input, output) = match (sg.inputs.as_slice(), sg.outputs.as_slice()) {
-        ([i], [o]) if *i >= 0 && *o >= 0 => (*i as usize, *o as usize),
-        _ => return Err(Unsupported(vec!["the model must have exactly one input and one output".into()])),
-    };
     // Sizes first: every later product of dimensions is then bounded.
     let sizes = tensor_sizes(sg).map_err(|e| Unsupported(vec![e]))?;
     let mut problems = Vec::new();
-    let input_shape = match image_shape(&sg.tensors[input]) {
-        Ok(s) if s.c == 3 => s,
-        Ok(s) => {
-            problems.push(format!("the input has {} channels; an RGB image needs 3", s.c));
-            s
-        }
-        Err(e) => {
-            problems.push(format!("input: {e}"));
-            Hwc { h: 0, w: 0, c: 0 }
-        }
-    };
-    let input_element = element(&sg.tensors[input]).unwrap_or_else(|e| {
-        problems.push(format!("input: {e}"));
-        Element::U8
-    });
+    let inputs = graph_tensors(sg, &sg.inputs, "input", &mut problems);
+    let outputs = graph_tensors(sg, &sg.outputs, "output", &mut problems);
+    if let Some(i) = inputs.iter().find(|i| sg.tensors[i.index].is_const()) {
+        problems.push(format!("input \"{}\" is a constant", i.name));
+    }
     let mut steps = Vec::new();
-    // Tensors that hold class indices (ARG_MAX outputs and crops of them).
-    let mut classes = vec![false; sg.tensors.len()];
     for (i, op) in sg.operators.iter().enumerate() {
-        match compile_op(model, sg, op, &classes) {
-            Ok((kernel, inputs)) => {
-                let out = op.output(0).unwrap_or(usize::MAX);
-                let is_classes = match kernel {
-                    Kernel::ArgMax { .. } => true,
-                    Kernel::Slice(_) => classes[inputs[0]],
-                    _ => false,
-                };
-                if let Some(c) = classes.get_mut(out) {
-                    *c = is_classes;
-                }
-                steps.push(Step { op_index: i, kernel, inputs, output: out });
-            }
+        match compile_op(model, sg, op) {
+            Ok((kernel, inputs)) => steps.push(Step { op_index: i, kernel, inputs, output: op.output(0).unwrap_or(usize::MAX) }),
             Err(e) => problems.push(format!("op {i} {}: {e}", op.type_name())),
         }
     }
-    let out_t = &sg.tensors[output];
-    let output_is_classes = classes[output];
-    let output_shape = if output_is_classes {
-        image_shape(out_t).map(|s| Hwc { h: s.h, w: s.w, c: 1 }).or_else(|_| class_map_shape(out_t))
-    } else {
-        image_shape(out_t)
-    };
-    let output_shape = output_shape.unwrap_or_else(|e| {
-        problems.push(format!("output: {e}"));
-        Hwc { h: 0, w: 0, c: 0 }
-    });
     if !problems.is_empty() {
         return Err(Unsupported(problems));
     }
-    check_order(&steps, input, output, sg.tensors.len()).map_err(|e| Unsupported(vec![e]))?;
+    let constants = constant_inputs(model, sg, &steps).map_err(|e| Unsupported(vec![e]))?;
+    let ready: Vec<usize> = inputs.iter().map(|t| t.index).chain(constants.iter().map(|c| c.0)).collect();
+    let wanted: Vec<usize> = outputs.iter().map(|t| t.index).collect();
+    check_order(&steps, &ready, &wanted, sg.tensors.len()).map_err(|e| Unsupported(vec![e]))?;
     let mut last_use = vec![0; sg.tensors.len()];
     for (s, step) in steps.iter().enumerate() {
         for &t in &step.inputs {
             last_use[t] = s;
         }
     }
-    last_use[output] = usize::MAX;
-    let output_element = if output_is_classes { Element::ClassIndex } else { element(out_t).unwrap_or(Element::F32) };
-    Ok(Program {
-        steps,
-        tensor_count: sg.tensors.len(),
-        input,
-        input_shape,
-        input_element,
-        output,
-        output_shape,
-        output_is_classes,
-        output_element,
-        last_use,
-        sizes,
-    })
+    for &o in &wanted {
+        last_use[o] = usize::MAX;
+    }
+    Ok(Program { steps, tensor_count: sg.tensors.len(), inputs, outputs, constants, last_use, sizes })
 }
 
-/// Every step must read only the input or tensors computed before it, and the output must be computed.
-fn check_order(steps: &[Step], input: usize, output: usize, tensors: usize) -> Res<()> {
+/// The graph's inputs or outputs (`what`) with their shapes and types; problems are collected.
+fn graph_tensors(sg: &Subgraph, ids: &[i32], what: &str, problems: &mut Vec<String>) -> Vec<TensorInfo> {
+    if ids.is_empty() {
+        problems.push(format!("the model has no {what}"));
+    }
+    let mut list = Vec::new();
+    for &id in ids {
+        let Some(t) = usize::try_from(id).ok().and_then(|i| sg.tensors.get(i).map(|t| (i, t))) else {
+            problems.push(format!("{what} tensor {id} does not exist"));
+            continue;
+        };
+        match tensor_info(t.0, t.1) {
+            Ok(info) => list.push(info),
+            Err(e) => problems.push(format!("{what}: {e}")),
+        }
+    }
+    list
+}
+
+fn tensor_info(index: usize, t: &Tensor) -> Res<TensorInfo> {
+    let element = element(t)?;
+    if t.shape.iter().any(|&d| d <= 0) {
+        return Err(format!("tensor \"{}\" has shape {:?}; every dimension must be known and positive", t.name, t.shape));
+    }
+    let quant = if element.is_quantized() { Some(params(t)?) } else { None };
+    Ok(TensorInfo { index, name: t.name.clone(), shape: t.shape.iter().map(|&d| d as usize).collect(), element, quant })
+}
+
+/// Constant tensors read by steps as run-time values, loaded once per run.
+fn constant_inputs(model: &Model, sg: &Subgraph, steps: &[Step]) -> Res<Vec<(usize, Buf)>> {
+    let mut list: Vec<(usize, Buf)> = Vec::new();
+    for &t in steps.iter().flat_map(|s| &s.inputs) {
+        let tensor = &sg.tensors[t];
+        if !tensor.is_const() || list.iter().any(|c| c.0 == t) {
+            continue;
+        }
+        let bytes = model.data(tensor).ok_or_else(|| format!("constant \"{}\" has no data", tensor.name))?;
+        let buf = Buf::from_le_bytes(element(tensor)?, bytes).filter(|b| b.len() == product(&tensor.shape));
+        list.push((t, buf.ok_or_else(|| format!("constant \"{}\" does not hold {:?} values", tensor.name, tensor.shape))?));
+    }
+    Ok(list)
+}
+
+fn product(shape: &[i32]) -> usize {
+    shape.iter().map(|&d| d.max(0) as usize).product()
+}
+
+/// Every step must read only inputs, constants or tensors computed before it, and every output
+/// must be computed (or be an input).
+fn check_order(steps: &[Step], ready_at_start: &[usize], outputs: &[usize], tensors: usize) -> Res<()> {
     let mut ready = vec![false; tensors];
-    ready[input] = true;
+    for &t in ready_at_start {
+        ready[t] = true;
+    }
     for s in steps {
         if let Some(&t) = s.inputs.iter().find(|&&t| !ready[t]) {
             return Err(format!("op {} reads tensor {t} before it is computed", s.op_index));
@@ -225,24 +257,44 @@ fn check_order(steps: &[Step], input: usize, output: usize, tensors: usize) -> R
         }
         ready[s.output] = true;
     }
-    if !ready[output] {
-        return Err("no operator computes the model's output".into());
+    if let Some(o) = outputs.iter().find(|&&o| !ready[o]) {
+        return Err(format!("no operator computes the model's output tensor {o}"));
     }
     Ok(())
 }
 
 fn element(t: &Tensor) -> Res<Element> {
-    match t.dtype {
-        TensorType::UINT8 => {
-            params(t)?;
-            Ok(Element::U8)
+    let e = match t.dtype {
+        TensorType::UINT8 => Element::U8,
+        TensorType::INT8 => Element::I8,
+        TensorType::FLOAT32 => Element::F32,
+        TensorType::INT32 => Element::I32,
+        TensorType::INT64 => Element::I64,
+        other => {
+            return Err(format!(
+                "tensor \"{}\" is {}; the engine runs uint8, int8, float32, int32 and int64 tensors",
+                t.name,
+                crate::model::type_name(other)
+            ))
         }
-        TensorType::FLOAT32 => Ok(Element::F32),
-        other => Err(format!(
-            "tensor \"{}\" is {}; uint8 (per-tensor quantized) and float32 models can run",
-            t.name,
-            crate::model::type_name(other)
-        )),
+    };
+    if e.is_quantized() {
+        params(t)?;
+    }
+    Ok(e)
+}
+
+/// The message for a kernel that lacks a type.
+fn no_kernel_for(e: Element) -> String {
+    format!("{} is not supported by this kernel", e.name())
+}
+
+/// The zero-point range of a quantized type.
+fn zero_point_range(dtype: TensorType) -> std::ops::RangeInclusive<i64> {
+    match dtype {
+        TensorType::INT8 => -128..=127,
+        TensorType::INT32 | TensorType::INT64 | TensorType::INT16 => 0..=0,
+        _ => 0..=255,
     }
 }
 
@@ -250,12 +302,18 @@ fn params(t: &Tensor) -> Res<QParams> {
     match &t.quantization {
         Some(q) if q.scale.len() == 1 && q.zero_point.len() == 1 => {
             let (scale, zero_point) = (q.scale[0], q.zero_point[0]);
-            if !(scale.is_normal() && scale > 0.0 && (0..=255).contains(&zero_point)) {
-                return Err(format!("tensor \"{}\" has scale {scale} and zero point {zero_point}; uint8 needs a positive scale and a zero point in 0..=255", t.name));
+            let zp_range = zero_point_range(t.dtype);
+            if !(scale.is_normal() && scale > 0.0 && zp_range.contains(&zero_point)) {
+                return Err(format!(
+                    "tensor \"{}\" has scale {scale} and zero point {zero_point}; it needs a positive scale and a zero point in {}..={}",
+                    t.name,
+                    zp_range.start(),
+                    zp_range.end()
+                ));
             }
             Ok(QParams { scale, zero_point: zero_point as i32 })
         }
-        _ => Err(format!("tensor \"{}\" needs one scale and zero point (per-channel quantization is not supported yet)", t.name)),
+        _ => Err(format!("tensor \"{}\" needs one scale and zero point (per-channel quantization is only supported for filters)", t.name)),
     }
 }
 
@@ -263,13 +321,6 @@ fn image_shape(t: &Tensor) -> Res<Hwc> {
     match t.shape.as_slice() {
         [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
         s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width, channels] tensor is needed", t.name)),
-    }
-}
-
-fn class_map_shape(t: &Tensor) -> Res<Hwc> {
-    match t.shape.as_slice() {
-        [1, h, w] if *h > 0 && *w > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: 1 }),
-        s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width] class map is needed", t.name)),
     }
 }
 
@@ -292,7 +343,8 @@ fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
     }
 }
 
-fn compile_op(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> Res<(Kernel, Vec<usize>)> {
+/// One arm per operator; each compiles to kernels for the types it supports.
+fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
     match (op.code, &op.options) {
         (Op::CONV_2D, O::Conv2DOptions(o)) => conv(model, sg, op, o),
         (Op::DEPTHWISE_CONV_2D, O::DepthwiseConv2DOptions(o)) => depthwise(model, sg, op, o),
@@ -302,17 +354,15 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> 
         (Op::RESIZE_BILINEAR, O::NONE) => resize(model, sg, op, false, false),
         (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
         (Op::ARG_MAX, _) => argmax(model, sg, op),
-        (Op::SLICE, _) => slice(model, sg, op, classes),
+        (Op::SLICE, _) => slice(model, sg, op),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
 
-/// The run-time input of an op: a tensor computed by the graph (not a constant) of a supported type.
+/// A run-time input of an op: a tensor computed by the graph, or a constant loaded at the start of
+/// each run (`Program::constants`), of a supported type.
 fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
     let (idx, t) = tensor(sg, op, i)?;
-    if t.is_const() {
-        return Err(format!("constant input {i} is not supported"));
-    }
     Ok((idx, t, element(t)?))
 }
 
@@ -461,12 +511,13 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
                 requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
             })
         }
-        _ => Kernel::FloatConv(FloatConv {
+        Element::F32 => Kernel::FloatConv(FloatConv {
             geometry,
             weights: PackedF32::new(&floats(&w.filter_bytes), kh * kw * input.c),
             bias: bias_f32(&w, output.c)?,
             activation: act,
         }),
+        other => return Err(no_kernel_for(other)),
     };
     Ok((kernel, vec![x]))
 }
@@ -504,13 +555,14 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
                 requant: Fp32Requant::new(xp.scale, fp.scale, op_.scale, op_.zero_point, act),
             })
         }
-        _ => Kernel::FloatDepthwise(FloatDepthwise {
+        Element::F32 => Kernel::FloatDepthwise(FloatDepthwise {
             geometry,
             multiplier,
             weights: floats(&w.filter_bytes),
             bias: bias_f32(&w, output.c)?,
             activation: act,
         }),
+        other => return Err(no_kernel_for(other)),
     };
     Ok((kernel, vec![x]))
 }
@@ -537,7 +589,8 @@ fn add(sg: &Subgraph, op: &Operator, act: fb::ActivationFunctionType) -> Res<(Ke
             }
             Kernel::QuantAdd(QuantAdd::new(pa, pb, op_, lo, hi))
         }
-        _ => Kernel::FloatAdd(act),
+        Element::F32 => Kernel::FloatAdd(act),
+        other => return Err(no_kernel_for(other)),
     };
     Ok((kernel, vec![a, b]))
 }
@@ -569,7 +622,8 @@ fn average_pool(sg: &Subgraph, op: &Operator, o: &fb::Pool2DOptionsT) -> Res<(Ke
             }
             activation_range(act, op_.scale, op_.zero_point, 0, 255)
         }
-        _ => (0, 0),
+        Element::F32 => (0, 0),
+        other => return Err(no_kernel_for(other)),
     };
     Ok((Kernel::AveragePool(AveragePool { geometry, act_min, act_max, activation: act }), vec![x]))
 }
@@ -578,6 +632,9 @@ fn resize(model: &Model, sg: &Subgraph, op: &Operator, align_corners: bool, half
     let (x, xt, elem) = activation_input(sg, op, 0)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
+    if !matches!(elem, Element::U8 | Element::F32) {
+        return Err(no_kernel_for(elem));
+    }
     if elem == Element::U8 && params(xt)? != params(out)? {
         return Err("quantized input and output parameters differ".into());
     }
@@ -614,6 +671,9 @@ fn concat(sg: &Subgraph, op: &Operator, axis: i32, act: fb::ActivationFunctionTy
     let outer: usize = dims(out)[..axis].iter().product();
     let (mut ids, mut inner, mut qp) = (Vec::new(), Vec::new(), Vec::new());
     let out_elem = element(out)?;
+    if !matches!(out_elem, Element::U8 | Element::F32) {
+        return Err(no_kernel_for(out_elem));
+    }
     for i in 0..op.inputs.len() {
         let (idx, t, elem) = activation_input(sg, op, i)?;
         if elem != out_elem || t.shape.len() != out.shape.len() {
@@ -649,20 +709,22 @@ fn argmax(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize
         return Err(format!("output shape {:?} is not the input shape {:?} without its last axis", out.shape, xt.shape));
     }
     let classes = *xt.shape.last().ok_or("the input has no dimensions")? as usize;
-    if classes == 0 || classes > 256 {
-        return Err(format!("{classes} classes; 1 to 256 are supported"));
+    if classes == 0 {
+        return Err("the last axis is empty".into());
     }
-    Ok((Kernel::ArgMax { classes }, vec![x]))
+    let output = element(out)?;
+    if !matches!(output, Element::I32 | Element::I64) {
+        return Err(format!("the output is {}; ARG_MAX writes int32 or int64", output.name()));
+    }
+    if !matches!(element(xt)?, Element::U8 | Element::I8 | Element::F32) {
+        return Err(no_kernel_for(element(xt)?));
+    }
+    Ok((Kernel::ArgMax(ArgMax { classes, output }), vec![x]))
 }
 
-fn slice(model: &Model, sg: &Subgraph, op: &Operator, classes: &[bool]) -> Res<(Kernel, Vec<usize>)> {
-    let (x, xt) = tensor(sg, op, 0)?;
-    if xt.is_const() {
-        return Err("a constant input is not supported".into());
-    }
-    if !classes[x] {
-        element(xt)?;
-    }
+fn slice(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    same_type(elem, out_tensor(sg, op)?)?;
     let consts = |i: usize, what: &str| -> Res<Vec<i64>> {
         let (_, t) = tensor(sg, op, i)?;
         model.const_ints(t).ok_or(format!("the {what} must be a constant"))

@@ -1,6 +1,8 @@
 //! SLICE with constant begin and size (`tflite/kernels/slice.cc`): copies a box of the input. The
 //! fixes use it to crop an enlarged class map back to the input size.
 
+use super::tensor::Buf;
+
 #[derive(Debug, Clone)]
 pub struct Slice {
     /// Input dimensions, padded on the left with 1s to rank 4.
@@ -20,6 +22,25 @@ impl Slice {
                     output.extend_from_slice(&input[start..start + self.size[3]]);
                 }
             }
+        }
+    }
+}
+
+impl Slice {
+    /// The slice of a tensor of any type.
+    pub fn run_any(&self, x: &Buf) -> Buf {
+        fn cut<T: Copy>(s: &Slice, v: &[T]) -> Vec<T> {
+            let mut out = Vec::new();
+            s.run(v, &mut out);
+            out
+        }
+        match x {
+            Buf::U8(v) => Buf::U8(cut(self, v)),
+            Buf::I8(v) => Buf::I8(cut(self, v)),
+            Buf::F32(v) => Buf::F32(cut(self, v)),
+            Buf::I32(v) => Buf::I32(cut(self, v)),
+            Buf::I64(v) => Buf::I64(cut(self, v)),
+            Buf::Empty => Buf::Empty,
         }
     }
 }
