@@ -355,5 +355,8 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         }
         (Kernel::Slice(k), x) => k.run_any(x),
         (Kernel::ArgMax(k), x) => super::argmax::run(k, x),
+        (Kernel::FloatUnary(u), x) => into_f32(pool, size, |o| u.run(x.f32(), o)),
+        (Kernel::FloatMul(k), x) => into_f32(pool, size, |o| k.run(x.f32(), input(1).f32(), o)),
+        (Kernel::TransposeConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
     }
 }

@@ -11,6 +11,8 @@ use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
 use super::resize::ResizeBilinear;
 use super::slice::Slice;
+use super::elementwise::{FloatMul, Unary};
+use super::transpose_conv::TransposeConv;
 pub use super::tensor::Element;
 use super::tensor::{Buf, Hwc, QParams};
 use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as O, Model, Operator, Subgraph, Tensor, TensorType};
@@ -29,6 +31,9 @@ pub enum Kernel {
     Concat(Concat),
     ArgMax(ArgMax),
     Slice(Slice),
+    FloatUnary(Unary),
+    FloatMul(FloatMul),
+    TransposeConv(TransposeConv),
 }
 
 /// ARG_MAX over the last axis of `classes` values, into an int32 or int64 tensor.
@@ -54,6 +59,9 @@ impl Kernel {
             Kernel::Concat(_) => "Concat".into(),
             Kernel::ArgMax(_) => "ArgMax".into(),
             Kernel::Slice(_) => "Slice".into(),
+            Kernel::FloatUnary(u) => u.name().into(),
+            Kernel::FloatMul(_) => "FloatMul".into(),
+            Kernel::TransposeConv(k) => format!("TransposeConv {}×{}", k.kernel_h, k.kernel_w),
         }
     }
 }
@@ -130,7 +138,7 @@ impl std::fmt::Display for Unsupported {
     }
 }
 
-type Res<T> = Result<T, String>;
+pub(super) type Res<T> = Result<T, String>;
 
 /// Bytes all computed tensors may take together (counted as float32): beyond it a browser tab
 /// would run out of memory, so the model is refused up front.
@@ -158,7 +166,12 @@ fn tensor_sizes(sg: &Subgraph) -> Res<Vec<usize>> {
     Ok(sizes)
 }
 
+/// Compiles the main subgraph; constant fp16 weights are dequantized first (`dequantize.rs`).
 pub fn compile(model: &Model) -> Result<Program, Unsupported> {
+    super::dequantize::with_folded_fp16(model, compile_folded)
+}
+
+fn compile_folded(model: &Model) -> Result<Program, Unsupported> {
     let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
     // Sizes first: every later product of dimensions is then bounded.
     let sizes = tensor_sizes(sg).map_err(|e| Unsupported(vec![e]))?;
@@ -170,6 +183,9 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     }
     let mut steps = Vec::new();
     for (i, op) in sg.operators.iter().enumerate() {
+        if super::dequantize::is_folded(sg, op) {
+            continue;
+        }
         match compile_op(model, sg, op) {
             Ok((kernel, inputs)) => steps.push(Step { op_index: i, kernel, inputs, output: op.output(0).unwrap_or(usize::MAX) }),
             Err(e) => problems.push(format!("op {i} {}: {e}", op.type_name())),
@@ -285,7 +301,7 @@ fn element(t: &Tensor) -> Res<Element> {
 }
 
 /// The message for a kernel that lacks a type.
-fn no_kernel_for(e: Element) -> String {
+pub(super) fn no_kernel_for(e: Element) -> String {
     format!("{} is not supported by this kernel", e.name())
 }
 
@@ -317,23 +333,23 @@ fn params(t: &Tensor) -> Res<QParams> {
     }
 }
 
-fn image_shape(t: &Tensor) -> Res<Hwc> {
+pub(super) fn image_shape(t: &Tensor) -> Res<Hwc> {
     match t.shape.as_slice() {
         [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
         s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width, channels] tensor is needed", t.name)),
     }
 }
 
-fn tensor<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor)> {
+pub(super) fn tensor<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor)> {
     let idx = op.input(i).ok_or_else(|| format!("input {i} is missing"))?;
     Ok((idx, sg.tensors.get(idx).ok_or_else(|| format!("input {i} is out of range"))?))
 }
 
-fn out_tensor<'s>(sg: &'s Subgraph, op: &Operator) -> Res<&'s Tensor> {
+pub(super) fn out_tensor<'s>(sg: &'s Subgraph, op: &Operator) -> Res<&'s Tensor> {
     op.output(0).and_then(|o| sg.tensors.get(o)).ok_or_else(|| "the output is missing".to_string())
 }
 
-fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
+pub(super) fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
     match a {
         fb::ActivationFunctionType::NONE => Ok(Activation::None),
         fb::ActivationFunctionType::RELU => Ok(Activation::Relu),
@@ -355,18 +371,24 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
         (Op::ARG_MAX, _) => argmax(model, sg, op),
         (Op::SLICE, _) => slice(model, sg, op),
+        (Op::RELU, _) => super::float_ops::unary(sg, op, Unary::Relu),
+        (Op::HARD_SWISH, _) => super::float_ops::unary(sg, op, Unary::HardSwish),
+        (Op::LOGISTIC, _) => super::float_ops::unary(sg, op, Unary::Logistic),
+        (Op::MUL, _) => super::float_ops::mul(sg, op),
+        (Op::TRANSPOSE_CONV, O::TransposeConvOptions(o)) => super::float_ops::transpose_conv(model, sg, op, o),
+        (Op::CUSTOM, _) => super::float_ops::custom(model, sg, op),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
 
 /// A run-time input of an op: a tensor computed by the graph, or a constant loaded at the start of
 /// each run (`Program::constants`), of a supported type.
-fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
+pub(super) fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
     let (idx, t) = tensor(sg, op, i)?;
     Ok((idx, t, element(t)?))
 }
 
-fn same_type(a: Element, out: &Tensor) -> Res<()> {
+pub(super) fn same_type(a: Element, out: &Tensor) -> Res<()> {
     if element(out)? != a {
         return Err("input and output types differ".into());
     }
@@ -419,11 +441,11 @@ fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
     })
 }
 
-fn const_data<'m>(model: &Model<'m>, t: &Tensor, what: &str) -> Res<&'m [u8]> {
+pub(super) fn const_data<'m>(model: &Model<'m>, t: &Tensor, what: &str) -> Res<&'m [u8]> {
     model.data(t).ok_or_else(|| format!("the {what} must be a constant"))
 }
 
-fn floats(bytes: &[u8]) -> Vec<f32> {
+pub(super) fn floats(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
