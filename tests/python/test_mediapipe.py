@@ -21,6 +21,7 @@ Run from the repository root (after `cargo build -q`):
     .venv/bin/python -m unittest tests/python/test_mediapipe.py -v
 """
 
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -86,6 +87,31 @@ def masks(path, backend):
     return {n: next(iter(r.values())) for n, r in zip(dd.IMAGES, results)}
 
 
+_MASK_DUMP = None
+
+
+def mask_dump():
+    """target/debug/examples/mask_dump, built (incrementally) once per run."""
+    global _MASK_DUMP
+    if _MASK_DUMP is None:
+        subprocess.run(["cargo", "build", "-q", "--example", "mask_dump"], cwd=dd.REPO, check=True)
+        _MASK_DUMP = dd.REPO / "target" / "debug" / "examples" / "mask_dump"
+    return _MASK_DUMP
+
+
+def engine_mask(path, name):
+    """The in-page engine's soft mask of the photo, shaped like litert's output."""
+    h, w = input_hw(path)
+    rgb = TMP / f"{Path(name).stem}_{h}x{w}.rgb"
+    rgb.write_bytes(np.ascontiguousarray(photo(name, h, w)).tobytes())
+    out = TMP / f"mask_{Path(path).stem}_{Path(name).stem}.f32"
+    p = subprocess.run([str(mask_dump()), str(path), str(rgb), str(out)], capture_output=True, text=True,
+                       env={"DD_ROUNDS": "0", "PATH": "/usr/bin:/bin"})
+    if p.returncode != 0:
+        raise AssertionError(f"mask_dump {path} failed:\n{p.stderr}")
+    return np.fromfile(out, dtype="<f4").reshape(1, h, w, 1)
+
+
 def fixed(model):
     path, report = dd.fix(MEDIAPIPE / model, *FIX_FLAGS, name=f"fixed_{model}")
     return path, report
@@ -132,6 +158,35 @@ class TransposeConvFix(unittest.TestCase):
                     print(f"\n  {model:40} {n:14} fixed on builtin kernels vs original on XNNPACK "
                           f"max |diff| {diff:.3g}", end="")
                     self.assertLessEqual(diff, MASK_MAX_DIFF)
+
+
+@unittest.skipUnless(available(), f"MediaPipe models or sample photos missing under {dd.SHARED}")
+class Engine(unittest.TestCase):
+    """The in-page engine against the default interpreter (XNNPACK f32 for every op here)."""
+
+    def check(self, ours, reference, label):
+        diff = dd.max_diff(ours, reference)
+        same_side = 100.0 * float(np.mean((ours > 0.5) == (reference > 0.5)))
+        print(f"\n  {label:66} max |diff| {diff:.3g}   same side of 0.5: {same_side:.3f} %", end="")
+        self.assertLessEqual(diff, MASK_MAX_DIFF)
+        # Identical masks except where the reference is within the tolerance of the threshold.
+        near = np.abs(reference - 0.5) <= MASK_MAX_DIFF
+        self.assertTrue(np.all(((ours > 0.5) == (reference > 0.5)) | near))
+
+    def test_fixed_model_matches_default_interpreter(self):
+        for model in MODELS:
+            path, _ = fixed(model)
+            reference = masks(path, "XNN")
+            for n in dd.IMAGES:
+                with self.subTest(model=model, photo=n):
+                    self.check(engine_mask(path, n), reference[n], f"fixed {model} {n}")
+
+    def test_original_matches_xnnpack_computed_custom_op(self):
+        for model in MODELS:
+            reference = masks(MEDIAPIPE / model, "XNN")
+            for n in dd.IMAGES:
+                with self.subTest(model=model, photo=n):
+                    self.check(engine_mask(MEDIAPIPE / model, n), reference[n], f"original {model} {n}")
 
 
 if __name__ == "__main__":

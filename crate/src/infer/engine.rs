@@ -301,7 +301,6 @@ impl Pool {
         take_fitting(&mut self.u8s, n)
     }
 
-    #[allow(dead_code)] // the int8 kernels use it
     fn i8(&mut self, n: usize) -> Vec<i8> {
         take_fitting(&mut self.i8s, n)
     }
@@ -323,6 +322,13 @@ fn into_u8(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<u8>)) -> Buf {
     let mut out = pool.u8(size);
     f(&mut out);
     Buf::U8(out)
+}
+
+/// Runs `f` on a recycled int8 buffer of `size` values and returns it as a tensor.
+fn into_i8(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<i8>)) -> Buf {
+    let mut out = pool.i8(size);
+    f(&mut out);
+    Buf::I8(out)
 }
 
 /// Runs `f` on a recycled float buffer of `size` values and returns it as a tensor.
@@ -358,5 +364,8 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         (Kernel::FloatUnary(u), x) => into_f32(pool, size, |o| u.run(x.f32(), o)),
         (Kernel::FloatMul(k), x) => into_f32(pool, size, |o| k.run(x.f32(), input(1).f32(), o)),
         (Kernel::TransposeConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::FloatMean(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::QuantMean(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run_u8(x, o)),
+        (Kernel::QuantMean(k), x) => into_i8(pool, size, |o| k.run_i8(x.i8(), o)),
     }
 }

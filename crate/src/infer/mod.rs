@@ -17,15 +17,18 @@
 
 pub mod add;
 pub mod argmax;
+pub mod compare;
 pub mod concat;
 pub mod conv;
 pub mod depthwise;
 pub mod dequantize;
 pub mod elementwise;
 pub mod engine;
+pub mod float_mean;
 pub mod float_ops;
 pub mod gemm;
 pub mod mask;
+pub mod mean;
 pub mod photo;
 pub mod pool;
 pub mod program;

@@ -9,6 +9,7 @@ use super::gemm::{PackedF32, PackedWeights};
 use super::depthwise::{FloatDepthwise, PackedTaps, QuantDepthwise};
 use super::pool::AveragePool;
 use super::quant::{activation_range, xnn_activation_range, Activation, Fp32Requant};
+use super::mean::{QuantMean, Reduction};
 use super::resize::ResizeBilinear;
 use super::slice::Slice;
 use super::elementwise::{FloatMul, Unary};
@@ -34,6 +35,8 @@ pub enum Kernel {
     FloatUnary(Unary),
     FloatMul(FloatMul),
     TransposeConv(TransposeConv),
+    FloatMean(super::float_mean::FloatMean),
+    QuantMean(QuantMean),
 }
 
 /// ARG_MAX over the last axis of `classes` values, into an int32 or int64 tensor.
@@ -62,6 +65,8 @@ impl Kernel {
             Kernel::FloatUnary(u) => u.name().into(),
             Kernel::FloatMul(_) => "FloatMul".into(),
             Kernel::TransposeConv(k) => format!("TransposeConv {}×{}", k.kernel_h, k.kernel_w),
+            Kernel::FloatMean(_) => "FloatMean".into(),
+            Kernel::QuantMean(_) => "QuantMean".into(),
         }
     }
 }
@@ -377,6 +382,7 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::MUL, _) => super::float_ops::mul(sg, op),
         (Op::TRANSPOSE_CONV, O::TransposeConvOptions(o)) => super::float_ops::transpose_conv(model, sg, op, o),
         (Op::CUSTOM, _) => super::float_ops::custom(model, sg, op),
+        (Op::MEAN, _) => mean(model, sg, op),
         _ => Err("this operator is not implemented by the in-page engine".into()),
     }
 }
@@ -768,4 +774,41 @@ fn slice(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>
         (dims[pad + i], b[pad + i], n[pad + i]) = (d, start, len);
     }
     Ok((Kernel::Slice(Slice { input: dims, begin: b, size: n }), vec![x]))
+}
+
+/// The quantized range of a uint8 or int8 tensor.
+fn type_range(e: Element) -> (i32, i32) {
+    match e {
+        Element::I8 => (-128, 127),
+        _ => (0, 255),
+    }
+}
+
+fn mean(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
+    let out = out_tensor(sg, op)?;
+    same_type(elem, out)?;
+    let (_, axes_t) = tensor(sg, op, 1)?;
+    let axes = model.const_ints(axes_t).ok_or("the axes must be a constant")?;
+    let shape: Vec<usize> = xt.shape.iter().map(|&d| d.max(0) as usize).collect();
+    let rank = shape.len() as i64;
+    let axes = axes
+        .iter()
+        .map(|&a| if a < 0 { a + rank } else { a })
+        .map(|a| usize::try_from(a).ok().filter(|&a| (a as i64) < rank).ok_or(format!("axis {a} is out of range")))
+        .collect::<Res<Vec<usize>>>()?;
+    let reduction = Reduction::of(&shape, &axes)?;
+    if product(&out.shape) != reduction.outer * reduction.inner {
+        return Err(format!("the output shape {:?} does not fit a reduction of {:?} over {axes:?}", out.shape, xt.shape));
+    }
+    match elem {
+        Element::U8 | Element::I8 => {
+            let (xp, op_) = (params(xt)?, params(out)?);
+            let (lo, hi) = type_range(elem);
+            let k = QuantMean::new(reduction, xp.scale, xp.zero_point, op_.scale, op_.zero_point, lo, hi);
+            Ok((Kernel::QuantMean(k), vec![x]))
+        }
+        Element::F32 => Ok((Kernel::FloatMean(super::float_mean::FloatMean { reduction }), vec![x])),
+        other => Err(no_kernel_for(other)),
+    }
 }
