@@ -99,7 +99,7 @@ impl Buf {
     /// Reads little-endian bytes of `element`; None when the length is not a whole number of values.
     pub fn from_le_bytes(element: Element, bytes: &[u8]) -> Option<Buf> {
         let size = element.size();
-        if bytes.len() % size != 0 {
+        if !bytes.len().is_multiple_of(size) {
             return None;
         }
         let words = |n: usize| bytes.chunks_exact(n);
