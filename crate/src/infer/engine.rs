@@ -188,7 +188,11 @@ impl Segmenter {
     /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run, or
     /// says why the model is not an image segmenter.
     pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
-        let engine = Engine::new(bytes)?;
+        Segmenter::from_engine(Engine::new(bytes)?)
+    }
+
+    /// A compiled model as a segmenter, or why it is not one.
+    pub fn from_engine(engine: Engine) -> Result<Segmenter, String> {
         let input = &engine.program.inputs[0];
         let shape = input.image_shape().filter(|s| s.c == 3);
         let Some(shape) = shape else {
