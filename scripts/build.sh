@@ -47,4 +47,10 @@ if [ -d "$SHARED/models/deeplab" ]; then
 else
   say "warning: $SHARED/models/deeplab not found; the site has no sample models"
 fi
+# MediaPipe's selfie segmenter (Apache-2.0), likewise copied with its licence and never committed.
+if [ -d "$SHARED/models/mediapipe" ]; then
+  cp "$SHARED/models/mediapipe/selfie_segmentation.tflite" dist/samples/
+  cp "$SHARED/models/mediapipe/LICENSE" dist/samples/LICENSE-mediapipe-models
+  cp "$SHARED/models/mediapipe/SOURCE.md" dist/samples/SOURCE-mediapipe-models.md
+fi
 say "site written to dist/ ($(du -sh dist | cut -f1)); wasm $(stat -c %s dist/pkg/delegate_doctor_bg.wasm) bytes, engine wasm $(stat -c %s dist/pkg/delegate_doctor_engine_bg.wasm) bytes"

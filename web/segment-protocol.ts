@@ -20,9 +20,14 @@ export type Run =
       height: number;
       /** The photo resized to the model's input (Pillow's bilinear), RGB. */
       rgb: Uint8Array;
+      /** One class index per pixel (empty for a soft mask). */
       classes: Uint8Array;
       classCount: number;
       quantized: boolean;
+      /** The image input's type: "uint8", "int8" or "float32". */
+      inputType: string;
+      /** A one-channel soft mask (MediaPipe selfie), row-major, or null for a class map. */
+      mask: { width: number; height: number; values: Float32Array } | null;
       /** Compiling the model (first use only, else 0) and running it, in milliseconds. */
       loadMs: number;
       runMs: number;

@@ -76,9 +76,12 @@ function runOne(spec: ModelSpec, photo: Rgb, kept: Map<string, Segmenter>, resiz
     const rgb = resized.get(`${w}x${h}`) ?? resize_photo(photo.rgb, photo.width, photo.height, w, h);
     resized.set(`${w}x${h}`, rgb);
     const t0 = performance.now();
-    const classes = seg.run(rgb);
+    const soft = seg.soft_mask;
+    const values = soft ? seg.run_mask(rgb) : null;
+    const classes = soft ? new Uint8Array(0) : seg.run(rgb);
     const runMs = performance.now() - t0;
-    return { key: spec.key, label: spec.label, ok: true, width: w, height: h, rgb, classes, classCount: seg.class_count, quantized: seg.quantized, loadMs, runMs };
+    const mask = values ? { width: seg.mask_width, height: seg.mask_height, values } : null;
+    return { key: spec.key, label: spec.label, ok: true, width: w, height: h, rgb, classes, classCount: seg.class_count, quantized: seg.quantized, inputType: seg.input_type, mask, loadMs, runMs };
   } catch (e) {
     return { key: spec.key, label: spec.label, ok: false, error: e instanceof Error ? e.message : String(e) };
   }

@@ -34,7 +34,7 @@ commands:
                                          (default: NNAPI at --sdk 29; fixes: argmax-int32,
                                          resize-align-corners, avg-pool-window, int64-constants,
                                          int64-tensors, conv-zero-bias, fp16-weights-to-fp32,
-                                         dilated-conv;
+                                         dilated-conv, transpose-conv-bias;
                                          cut only on request; for the GPU delegates it reports
                                          how the largest partition grows)
   help                                   this text

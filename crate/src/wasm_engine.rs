@@ -4,11 +4,34 @@
 use wasm_bindgen::prelude::*;
 
 use crate::infer;
+use crate::infer::mask::{is_soft_mask, SoftMask};
 
-/// A model compiled for segmentation.
+/// A model compiled for segmentation: a class map (DeepLab) or a one-channel soft mask (MediaPipe's
+/// selfie segmenters, `infer::mask`).
 #[wasm_bindgen]
 pub struct Segmenter {
-    inner: infer::Segmenter,
+    inner: Kind,
+}
+
+enum Kind {
+    Classes(infer::Segmenter),
+    Mask(SoftMask),
+}
+
+impl Segmenter {
+    fn engine(&self) -> &infer::Engine {
+        match &self.inner {
+            Kind::Classes(s) => &s.engine,
+            Kind::Mask(m) => &m.engine,
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut infer::Engine {
+        match &mut self.inner {
+            Kind::Classes(s) => &mut s.engine,
+            Kind::Mask(m) => &mut m.engine,
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -16,42 +39,100 @@ impl Segmenter {
     /// Reads and compiles the model; throws an Error listing every operator that cannot run.
     #[wasm_bindgen(constructor)]
     pub fn new(model: &[u8]) -> Result<Segmenter, JsError> {
-        infer::Segmenter::new(model).map(|inner| Segmenter { inner }).map_err(|e| JsError::new(&e))
+        let engine = infer::Engine::new(model).map_err(|e| JsError::new(&e))?;
+        let inner = if engine.outputs().first().is_some_and(is_soft_mask) {
+            SoftMask::from_engine(engine).map(Kind::Mask)
+        } else {
+            infer::Segmenter::from_engine(engine).map(Kind::Classes)
+        };
+        inner.map(|inner| Segmenter { inner }).map_err(|e| JsError::new(&e))
     }
 
     #[wasm_bindgen(getter)]
     pub fn input_width(&self) -> usize {
-        self.inner.input_size().0
+        self.input_size().0
     }
 
     #[wasm_bindgen(getter)]
     pub fn input_height(&self) -> usize {
-        self.inner.input_size().1
+        self.input_size().1
     }
 
-    /// True for a uint8 (quantized) model, false for float32.
+    fn input_size(&self) -> (usize, usize) {
+        match &self.inner {
+            Kind::Classes(s) => s.input_size(),
+            Kind::Mask(m) => m.input_size(),
+        }
+    }
+
+    /// True for a model with a quantized (uint8 or int8) image input, false for float32.
     #[wasm_bindgen(getter)]
     pub fn quantized(&self) -> bool {
-        self.inner.is_quantized()
+        matches!(&self.inner, Kind::Classes(s) if s.is_quantized())
     }
 
-    /// How many classes the model tells apart (21 for Pascal VOC).
+    /// The image input's type as TFLite names it: "uint8", "int8" or "float32".
+    #[wasm_bindgen(getter)]
+    pub fn input_type(&self) -> String {
+        self.engine().inputs().first().map_or("", |i| i.element.name()).to_string()
+    }
+
+    /// True when the output is a one-channel soft mask (run it with `run_mask`).
+    #[wasm_bindgen(getter)]
+    pub fn soft_mask(&self) -> bool {
+        matches!(self.inner, Kind::Mask(_))
+    }
+
+    /// How many classes the model tells apart (21 for Pascal VOC; 0 for a soft mask).
     #[wasm_bindgen(getter)]
     pub fn class_count(&self) -> usize {
-        self.inner.class_count()
+        match &self.inner {
+            Kind::Classes(s) => s.class_count(),
+            Kind::Mask(_) => 0,
+        }
     }
 
     /// Per-kernel milliseconds of the next runs, as JSON `[["QuantConv 1×1", 12.5], …]` (for benchmarks).
     pub fn profile(&mut self) -> String {
-        self.inner.clock = Some(performance_now);
-        serde_json::to_string(&self.inner.profile()).unwrap_or_default()
+        self.engine_mut().clock = Some(performance_now);
+        serde_json::to_string(&self.engine().profile()).unwrap_or_default()
     }
 
     /// Segments packed RGB of the input size; returns one class index per pixel.
     pub fn run(&mut self, rgb: &[u8]) -> Result<Vec<u8>, JsError> {
-        self.inner.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e))
+        match &mut self.inner {
+            Kind::Classes(s) => s.run(rgb).map(|m| m.classes).map_err(|e| JsError::new(&e)),
+            Kind::Mask(_) => Err(JsError::new("this model gives a soft mask: use run_mask")),
+        }
+    }
+
+    /// The soft mask of packed RGB of the input size, one probability per pixel of the mask
+    /// (row-major; the mask has the input's size for the selfie models).
+    pub fn run_mask(&mut self, rgb: &[u8]) -> Result<Vec<f32>, JsError> {
+        match &mut self.inner {
+            Kind::Mask(m) => m.run(rgb).map_err(|e| JsError::new(&e)),
+            Kind::Classes(_) => Err(JsError::new("this model gives a class map: use run")),
+        }
+    }
+
+    /// (width, height) of the soft mask; (0, 0) for a class map.
+    #[wasm_bindgen(getter)]
+    pub fn mask_width(&self) -> usize {
+        match &self.inner {
+            Kind::Mask(m) => m.mask_size().0,
+            Kind::Classes(_) => 0,
+        }
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn mask_height(&self) -> usize {
+        match &self.inner {
+            Kind::Mask(m) => m.mask_size().1,
+            Kind::Classes(_) => 0,
+        }
     }
 }
+
 /// "Compare outputs": runs both models on the same seeded inputs (each input's type and range) and
 /// returns JSON `{original_error, fixed_error, error, comparison: {seed, inputs, outputs: [{name,
 /// original, fixed, values, identical, max_abs_diff, note}]}}` (see `infer::compare`).

@@ -11,8 +11,10 @@ on seeded inputs (`engine_run MODEL DIR SEED`, `infer::compare::seeded_inputs`) 
 in litert: integer outputs must be byte-identical, float outputs within FLOAT_MAX_DIFF.
 
 A model with an op the engine lacks must fail with a message naming the op; the ops still missing
-are listed in MISSING_OK (the float/MediaPipe kernels come from another branch), and a fixed model
-of a runnable source must always run.
+are listed in MISSING_OK, and a fixed model of a runnable source must always run. Both MediaPipe
+selfie segmenters (custom Convolution2DTransposeBias, fp16 weights) and their transpose-conv-bias
+fixed variants must run in both, and so must at least one model with a float32 MEAN (the
+global-pool fix on the float DeepLab or on a selfie model).
 
 Run from the repository root (builds target/debug/delegate-doctor and the release examples):
     .venv/bin/python -m unittest tests/python/test_engine_fixed.py -v
@@ -38,10 +40,7 @@ import dd_support as dd
 FLOAT_MAX_DIFF = 1e-4
 SEED = 1
 # Ops the engine does not run yet; a model stopped by one of them is reported, not failed.
-# MEAN is listed for its float kernel only (uint8/int8 MEAN run); the float kernels come from the
-# float/MediaPipe branch.
-MISSING_OK = {"CUSTOM", "DEQUANTIZE", "HARD_SWISH", "LOGISTIC", "MUL", "TRANSPOSE_CONV", "MEAN", "SPACE_TO_BATCH_ND",
-              "BATCH_TO_SPACE_ND"}
+MISSING_OK = {"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"}
 # Full-integer int8 DeepLabs made by scripts/make_int8_deeplab.py from the float 257 OS16 DeepLab:
 # (file stem, script flags).
 INT8_VARIANTS = (("argmax", []), ("logits_int8", ["--logits", "int8"]), ("float_io", ["--logits", "float", "--float-input"]))
@@ -155,6 +154,13 @@ def litert(path, meta, ins):
     return [it.get_tensor(t["index"]) for t in meta["outputs"]]
 
 
+def float_ops(path):
+    """The names of the model's operators whose first input is float32 (as the interpreter lists them)."""
+    it = Interpreter(model_path=str(path), num_threads=1)
+    dtypes = {t["index"]: t["dtype"] for t in it.get_tensor_details()}
+    return {o["op_name"] for o in it._get_ops_details() if len(o["inputs"]) and dtypes.get(int(o["inputs"][0])) == np.float32}
+
+
 def missing_ops(error):
     """The operators the engine lacks, by the message (other problems are listed differently)."""
     return set(re.findall(r"op \d+ ([A-Z_0-9]+): (?:this operator is not implemented|float32 is not supported)", error))
@@ -198,6 +204,8 @@ class EveryFixedModel(unittest.TestCase):
             if not isinstance(got, str) and not fixes:
                 runnable_sources.add(digest)
         ran = 0
+        ran_labels = []
+        float_mean_ran = []
         for digest, (label, path, fixes) in self.models.items():
             got = results[digest]
             with self.subTest(model=label):
@@ -234,8 +242,17 @@ class EveryFixedModel(unittest.TestCase):
                         self.assertEqual(a.dtype, b.dtype)
                         self.assertTrue(np.array_equal(a, b), f"{t['name']}: {same:.4f} % identical")
                 SUMMARY.append(f"{label}: " + "; ".join(notes))
+                ran_labels.append(label)
+                if "MEAN" in float_ops(path):
+                    float_mean_ran.append(label)
         print(f"\n  {len(self.models)} distinct models, {ran} run in both", end="")
         self.assertGreater(ran, 20)
+        self.assertTrue(float_mean_ran, "no model with a float32 MEAN ran in both")
+        for p in sorted(MEDIAPIPE.glob("*.tflite")):
+            with self.subTest(mediapipe=p.name):
+                self.assertIn(p.name, ran_labels)
+                fixed = [l for l in ran_labels if l.startswith(p.name + " [") and "transpose-conv-bias" in l]
+                self.assertTrue(fixed, f"no transpose-conv-bias variant of {p.name} ran in both")
 
 
 def photo_input(name, size, detail):

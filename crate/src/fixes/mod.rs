@@ -19,6 +19,7 @@ pub mod int64;
 pub mod int64_tensors;
 pub mod pool;
 pub mod resize;
+pub mod transpose_conv_bias;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +38,18 @@ pub use target::{Analyzed, Delegate, GpuTarget, NnapiTarget, Target, XnnpackTarg
 pub const FIX_FORMAT: &str = "delegate-doctor.fix/1";
 
 /// Every fix, in the order the planner tries them.
-pub const ALL_FIXES: [&str; 9] =
-    [argmax::ID, resize::ID, pool::ID, int64::ID, int64_tensors::ID, bias::ID, fp16_weights::ID, dilated_conv::ID, cut::ID];
+pub const ALL_FIXES: [&str; 10] = [
+    argmax::ID,
+    resize::ID,
+    pool::ID,
+    int64::ID,
+    int64_tensors::ID,
+    bias::ID,
+    fp16_weights::ID,
+    dilated_conv::ID,
+    transpose_conv_bias::ID,
+    cut::ID,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -174,6 +185,7 @@ enum Planned {
     Bias(bias::Plan),
     Fp16Weights(fp16_weights::Plan),
     DilatedConv(dilated_conv::Plan),
+    TransposeConvBias(transpose_conv_bias::Plan),
 }
 
 impl Planned {
@@ -187,6 +199,7 @@ impl Planned {
             Planned::Bias(_) => bias::ID,
             Planned::Fp16Weights(_) => fp16_weights::ID,
             Planned::DilatedConv(_) => dilated_conv::ID,
+            Planned::TransposeConvBias(_) => transpose_conv_bias::ID,
         }
     }
     /// The op the change is reported at (a fix spanning several ops plans the same change from
@@ -212,15 +225,16 @@ impl Planned {
             Planned::Bias(p) => bias::apply(d, p),
             Planned::Fp16Weights(p) => fp16_weights::apply(d, p),
             Planned::DilatedConv(p) => dilated_conv::apply(d, p),
+            Planned::TransposeConvBias(p) => transpose_conv_bias::apply(d, p),
         }
     }
 }
 
 type Cures = fn(Delegate, &str) -> bool;
 
-/// Which fix might cure a reason the delegate gave, and how to plan it.
-fn fixes_for(d: Delegate, reason: &str) -> Vec<(&'static str, Cures)> {
-    let all: [(&'static str, Cures); 8] = [
+/// Which fix might cure a reason the delegate gave about `op`, and how to plan it.
+fn fixes_for(d: Delegate, op: &model::Operator, reason: &str) -> Vec<(&'static str, Cures)> {
+    let all: [(&'static str, Cures); 9] = [
         (argmax::ID, argmax::cures),
         (resize::ID, resize::cures),
         (pool::ID, pool::cures),
@@ -229,8 +243,15 @@ fn fixes_for(d: Delegate, reason: &str) -> Vec<(&'static str, Cures)> {
         (bias::ID, bias::cures),
         (fp16_weights::ID, fp16_weights::cures),
         (dilated_conv::ID, dilated_conv::cures),
+        (transpose_conv_bias::ID, transpose_conv_bias::cures),
     ];
-    all.into_iter().filter(|(_, cures)| cures(d, reason)).collect()
+    all.into_iter().filter(|(id, cures)| cures(d, reason) && offered_for(id, op)).collect()
+}
+
+/// Whether fix `id` is offered for `op` at all: NNAPI's "Unsupported operation type." is the same
+/// for every op outside its list, and only one custom op has a rewrite.
+fn offered_for(id: &str, op: &model::Operator) -> bool {
+    id != transpose_conv_bias::ID || transpose_conv_bias::is_custom_transpose_conv(op)
 }
 
 fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
@@ -243,6 +264,7 @@ fn plan_fix(c: &Ctx<'_, '_>, id: &str, i: usize) -> Result<Planned, String> {
         bias::ID => bias::plan(c, i).map(Planned::Bias),
         fp16_weights::ID => fp16_weights::plan(c, i).map(Planned::Fp16Weights),
         dilated_conv::ID => dilated_conv::plan(c, i).map(Planned::DilatedConv),
+        transpose_conv_bias::ID => transpose_conv_bias::plan(c, i).map(Planned::TransposeConvBias),
         other => Err(format!("unknown fix {other}")),
     }
 }
@@ -252,8 +274,8 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
     let mut plans: Vec<Planned> = Vec::new();
     let mut why = Vec::new();
     for reason in reasons {
-        let mut cured = plans.iter().any(|p| fixes_for(c.delegate, reason).iter().any(|(id, _)| *id == p.id()));
-        for (id, _) in fixes_for(c.delegate, reason) {
+        let mut cured = plans.iter().any(|p| fixes_for(c.delegate, &c.sg.operators[i], reason).iter().any(|(id, _)| *id == p.id()));
+        for (id, _) in fixes_for(c.delegate, &c.sg.operators[i], reason) {
             if cured {
                 break;
             }
@@ -277,7 +299,7 @@ fn plan_op(c: &Ctx<'_, '_>, i: usize, reasons: &[String], excluded: &[Excluded])
             }
         }
         if !cured {
-            if fixes_for(c.delegate, reason).is_empty() {
+            if fixes_for(c.delegate, &c.sg.operators[i], reason).is_empty() {
                 why.push(format!("no rewrite removes \"{reason}\""));
             }
             return Err(why.join("; "));

@@ -188,7 +188,11 @@ impl Segmenter {
     /// Reads and compiles a `.tflite` model; the error lists every operator that cannot run, or
     /// says why the model is not an image segmenter.
     pub fn new(bytes: &[u8]) -> Result<Segmenter, String> {
-        let engine = Engine::new(bytes)?;
+        Segmenter::from_engine(Engine::new(bytes)?)
+    }
+
+    /// A compiled model as a segmenter, or why it is not one.
+    pub fn from_engine(engine: Engine) -> Result<Segmenter, String> {
         let input = &engine.program.inputs[0];
         let shape = input.image_shape().filter(|s| s.c == 3);
         let Some(shape) = shape else {
@@ -378,6 +382,10 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         (Kernel::BroadcastAdd(k), x) => broadcast_add(k, x, input(1)),
         (Kernel::Relu(k), Buf::U8(x)) => Buf::U8(x.iter().map(|&v| v.clamp(k.lo_q, k.hi_q)).collect()),
         (Kernel::Relu(k), x) => Buf::F32(x.f32().iter().map(|&v| v.max(k.lo).min(k.hi)).collect()),
+        (Kernel::FloatUnary(u), x) => into_f32(pool, size, |o| u.run(x.f32(), o)),
+        (Kernel::FloatMul(k), x) => into_f32(pool, size, |o| k.run(x.f32(), input(1).f32(), o)),
+        (Kernel::TransposeConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::FloatMean(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
     }
 }
 

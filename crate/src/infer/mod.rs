@@ -11,8 +11,11 @@
 //! rounding at every layer — which is what these kernels do, op by op, citing the TFLite kernel each
 //! one follows. The op set is the DeepLab one (CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D,
 //! RESIZE_BILINEAR, CONCATENATION, ARG_MAX), what our fixes add (SLICE, MEAN, STRIDED_SLICE, PAD,
-//! TRANSPOSE, …) and the ends of full-integer models (QUANTIZE, DEQUANTIZE), in uint8, int8 and
-//! float32, on any number of typed inputs and outputs (`Engine`); anything else is listed by
+//! TRANSPOSE, …), the ends of full-integer models (QUANTIZE, DEQUANTIZE) and the float ops of
+//! MediaPipe's selfie segmenters (fp16 weights folded at compile time, HARD_SWISH, LOGISTIC, MUL,
+//! float MEAN, TRANSPOSE_CONV with bias and the custom `Convolution2DTransposeBias`; `mask.rs` for
+//! their one-channel soft mask), in uint8, int8 and float32, on any number of typed inputs and
+//! outputs (`Engine`); anything else is listed by
 //! `program::compile` as not runnable. Keeping the engine this small also keeps its wasm small:
 //! 0.14 MB gzip for the whole engine, where tract-tflite alone compiles to ≈ 0.94 MB gzip
 //! (`../shared/reference/toolchain.md`), and the page's budget is 1.5 MB.
@@ -23,9 +26,14 @@ pub mod compare;
 pub mod concat;
 pub mod conv;
 pub mod depthwise;
+pub mod dequantize;
+pub mod elementwise;
 pub mod engine;
+pub mod float_mean;
+pub mod float_ops;
 pub mod gemm;
 pub mod layout;
+pub mod mask;
 pub mod mean;
 pub mod photo;
 pub mod pool;
@@ -36,5 +44,6 @@ pub mod resize;
 pub mod simd;
 pub mod slice;
 pub mod tensor;
+pub mod transpose_conv;
 
 pub use engine::{ClassMap, Engine, Segmenter};

@@ -14,6 +14,8 @@ use super::mean::{QuantMean, Reduction};
 use super::quantize::{Dequantize, Quantize, Requantize};
 use super::resize::ResizeBilinear;
 use super::slice::Slice;
+use super::elementwise::{FloatMul, Unary};
+use super::transpose_conv::TransposeConv;
 pub use super::tensor::Element;
 use super::tensor::{Buf, Hwc, QParams};
 use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as O, Model, Operator, Subgraph, Tensor, TensorType};
@@ -32,6 +34,10 @@ pub enum Kernel {
     Concat(Concat),
     ArgMax(ArgMax),
     Slice(Slice),
+    FloatUnary(Unary),
+    FloatMul(FloatMul),
+    TransposeConv(TransposeConv),
+    FloatMean(super::float_mean::FloatMean),
     QuantMean(QuantMean),
     Quantize(Quantize),
     Requantize(Requantize),
@@ -84,6 +90,10 @@ impl Kernel {
             Kernel::Concat(_) => "Concat".into(),
             Kernel::ArgMax(_) => "ArgMax".into(),
             Kernel::Slice(_) => "Slice".into(),
+            Kernel::FloatUnary(u) => u.name().into(),
+            Kernel::FloatMul(_) => "FloatMul".into(),
+            Kernel::TransposeConv(k) => format!("TransposeConv {}×{}", k.kernel_h, k.kernel_w),
+            Kernel::FloatMean(_) => "FloatMean".into(),
             Kernel::QuantMean(_) => "QuantMean".into(),
             Kernel::Quantize(_) => "Quantize".into(),
             Kernel::Requantize(_) => "Requantize".into(),
@@ -169,7 +179,7 @@ impl std::fmt::Display for Unsupported {
     }
 }
 
-type Res<T> = Result<T, String>;
+pub(super) type Res<T> = Result<T, String>;
 
 /// Bytes all computed tensors may take together (counted as float32): beyond it a browser tab
 /// would run out of memory, so the model is refused up front.
@@ -197,7 +207,12 @@ fn tensor_sizes(sg: &Subgraph) -> Res<Vec<usize>> {
     Ok(sizes)
 }
 
+/// Compiles the main subgraph; constant fp16 weights are dequantized first (`dequantize.rs`).
 pub fn compile(model: &Model) -> Result<Program, Unsupported> {
+    super::dequantize::with_folded_fp16(model, compile_folded)
+}
+
+fn compile_folded(model: &Model) -> Result<Program, Unsupported> {
     let sg = model.subgraphs.first().ok_or_else(|| Unsupported(vec!["the model has no subgraph".into()]))?;
     // Sizes first: every later product of dimensions is then bounded.
     let sizes = tensor_sizes(sg).map_err(|e| Unsupported(vec![e]))?;
@@ -209,6 +224,9 @@ pub fn compile(model: &Model) -> Result<Program, Unsupported> {
     }
     let mut steps = Vec::new();
     for (i, op) in sg.operators.iter().enumerate() {
+        if super::dequantize::is_folded(sg, op) {
+            continue;
+        }
         match compile_op(model, sg, op) {
             Ok((kernel, inputs)) => steps.push(Step { op_index: i, kernel, inputs, output: op.output(0).unwrap_or(usize::MAX) }),
             Err(e) => problems.push(format!("op {i} {}: {e}", op.type_name())),
@@ -325,7 +343,7 @@ fn element(t: &Tensor) -> Res<Element> {
 }
 
 /// The message for a kernel that lacks a type.
-fn no_kernel_for(e: Element) -> String {
+pub(super) fn no_kernel_for(e: Element) -> String {
     format!("{} is not supported by this kernel", e.name())
 }
 
@@ -388,23 +406,23 @@ fn xnn_bounds(act: Activation, out: &Tensor) -> Res<(i32, i32)> {
     })
 }
 
-fn image_shape(t: &Tensor) -> Res<Hwc> {
+pub(super) fn image_shape(t: &Tensor) -> Res<Hwc> {
     match t.shape.as_slice() {
         [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
         s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width, channels] tensor is needed", t.name)),
     }
 }
 
-fn tensor<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor)> {
+pub(super) fn tensor<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor)> {
     let idx = op.input(i).ok_or_else(|| format!("input {i} is missing"))?;
     Ok((idx, sg.tensors.get(idx).ok_or_else(|| format!("input {i} is out of range"))?))
 }
 
-fn out_tensor<'s>(sg: &'s Subgraph, op: &Operator) -> Res<&'s Tensor> {
+pub(super) fn out_tensor<'s>(sg: &'s Subgraph, op: &Operator) -> Res<&'s Tensor> {
     op.output(0).and_then(|o| sg.tensors.get(o)).ok_or_else(|| "the output is missing".to_string())
 }
 
-fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
+pub(super) fn activation(a: fb::ActivationFunctionType) -> Res<Activation> {
     match a {
         fb::ActivationFunctionType::NONE => Ok(Activation::None),
         fb::ActivationFunctionType::RELU => Ok(Activation::Relu),
@@ -426,6 +444,11 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::CONCATENATION, O::ConcatenationOptions(o)) => concat(sg, op, o.axis, o.fused_activation_function),
         (Op::ARG_MAX, _) => argmax(model, sg, op),
         (Op::SLICE, _) => slice(model, sg, op),
+        (Op::HARD_SWISH, _) => super::float_ops::unary(sg, op, Unary::HardSwish),
+        (Op::LOGISTIC, _) => super::float_ops::unary(sg, op, Unary::Logistic),
+        (Op::MUL, _) => super::float_ops::mul(sg, op),
+        (Op::TRANSPOSE_CONV, O::TransposeConvOptions(o)) => super::float_ops::transpose_conv(model, sg, op, o),
+        (Op::CUSTOM, _) => super::float_ops::custom(model, sg, op),
         (Op::MEAN, _) => mean(model, sg, op),
         (Op::QUANTIZE, _) => quantize(sg, op),
         (Op::DEQUANTIZE, _) => dequantize(sg, op),
@@ -444,12 +467,12 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
 
 /// A run-time input of an op: a tensor computed by the graph, or a constant loaded at the start of
 /// each run (`Program::constants`), of a supported type.
-fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
+pub(super) fn activation_input<'s>(sg: &'s Subgraph, op: &Operator, i: usize) -> Res<(usize, &'s Tensor, Element)> {
     let (idx, t) = tensor(sg, op, i)?;
     Ok((idx, t, element(t)?))
 }
 
-fn same_type(a: Element, out: &Tensor) -> Res<()> {
+pub(super) fn same_type(a: Element, out: &Tensor) -> Res<()> {
     if element(out)? != a {
         return Err("input and output types differ".into());
     }
@@ -502,11 +525,11 @@ fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
     })
 }
 
-fn const_data<'m>(model: &Model<'m>, t: &Tensor, what: &str) -> Res<&'m [u8]> {
+pub(super) fn const_data<'m>(model: &Model<'m>, t: &Tensor, what: &str) -> Res<&'m [u8]> {
     model.data(t).ok_or_else(|| format!("the {what} must be a constant"))
 }
 
-fn floats(bytes: &[u8]) -> Vec<f32> {
+pub(super) fn floats(bytes: &[u8]) -> Vec<f32> {
     bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
@@ -915,6 +938,7 @@ fn mean(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)
             let k = QuantMean::new(reduction, xp.scale, xp.zero_point, op_.scale, op_.zero_point, lo, hi, offset);
             Ok((Kernel::QuantMean(k), vec![x]))
         }
+        Element::F32 => Ok((Kernel::FloatMean(super::float_mean::FloatMean { reduction }), vec![x])),
         other => Err(no_kernel_for(other)),
     }
 }
@@ -935,10 +959,14 @@ fn quantize(sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
 }
 
 fn dequantize(sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<usize>)> {
-    let (x, xt, elem) = activation_input(sg, op, 0)?;
-    if xt.is_const() {
-        return Err("a DEQUANTIZE of a constant (fp16 weights) is not supported yet".into());
+    let (_, xt) = tensor(sg, op, 0)?;
+    if xt.dtype == TensorType::FLOAT16 {
+        // Constant fp16 weights were folded before compiling (`dequantize::with_folded_fp16`);
+        // what reaches here is computed at run time or is a graph output.
+        return Err("a float16 DEQUANTIZE is supported only on constant weights (folded when the model is compiled) whose output is not a graph output".into());
     }
+    // A quantized constant is loaded (shifted like an activation) and dequantized per run.
+    let (x, xt, elem) = activation_input(sg, op, 0)?;
     if element(out_tensor(sg, op)?)? != Element::F32 {
         return Err("the output must be float32".into());
     }
