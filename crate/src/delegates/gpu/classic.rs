@@ -522,11 +522,10 @@ fn parse_failure_with(
     // BuildModelEnforceIO asks NewOperationParser without excluded ops (3509-3510).
     let parser = new_operation_parser(&op, &ClassicOptions { opencl: true, ..*o });
     let r = Reader { ctx, op: &op, quant: o.allow_quant_ops, sparsity };
-    let name = op_name_by_registration(original);
     if let Err(msg) = super::parse::parse(&r, op_index, &parser) {
-        return Some(format!("{name}: {msg}"));
+        return Some(format!("{}: {msg}", op_name_by_registration(original)));
     }
-    super::parse::copy_variable_tensor_outputs(&r, &parser, &name).err()
+    super::parse::copy_variable_tensor_outputs(&r, &parser, original).err()
 }
 
 /// `PrecreateInputTensors` / `PrecreateOutputTensors` (3400-3432): before any node is parsed,
