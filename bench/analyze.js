@@ -43,6 +43,7 @@ async function runBench(rounds = 31) {
     );
     // Issue 12: a GPU analysis against the NNAPI one, both through the page's Session (each call
     // reads the model, builds the report and converts it to JS, so the ratio is of whole calls).
+    // analyze_gpu includes the GPU analysis's combined plan: its like is analyze_combined([29]).
     const session = new Session(bytes.length);
     session.push(bytes);
     cases.push(

@@ -199,16 +199,15 @@ pub fn row_name(names: &RowNames<'_>, outputs: &[i32], index: usize, on_cpu_dens
 }
 
 pub fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) -> Vec<PlanRow> {
-    let sg = &names.subgraphs[names.si];
-    nodes
-        .into_iter()
-        .map(|i| {
-            let op = &sg.operators[i];
-            let outputs = dynamic::outputs_after_prepare(names.subgraphs, names.si, op);
-            let densify = names.si == 0 && op.code == B::DENSIFY;
-            PlanRow { node_type: op.type_name(), name: row_name(names, &outputs, i, densify), index: i, nodes: None }
-        })
-        .collect()
+    nodes.into_iter().map(|i| cpu_row(names, i)).collect()
+}
+
+/// The row of node `i` of the subgraph, run by the CPU.
+fn cpu_row(names: &RowNames<'_>, i: usize) -> PlanRow {
+    let op = &names.subgraphs[names.si].operators[i];
+    let outputs = dynamic::outputs_after_prepare(names.subgraphs, names.si, op);
+    let densify = names.si == 0 && op.code == B::DENSIFY;
+    PlanRow { node_type: op.type_name(), name: row_name(names, &outputs, i, densify), index: i, nodes: None }
 }
 
 /// The execution plan `Subgraph::ReplaceNodeSubsetsWithDelegateKernels` (tflite/core/subgraph.cc)
@@ -216,11 +215,13 @@ pub fn cpu_rows(names: &RowNames<'_>, nodes: impl IntoIterator<Item = usize>) ->
 /// `kernel` (the delegate registration's `custom_name`). Also the number of kernels.
 pub fn rows_of(names: &RowNames<'_>, subsets: &[Subset], kernel: &str) -> (Vec<PlanRow>, usize) {
     let n = names.subgraphs[names.si].operators.len();
-    let mut plan = Vec::new();
+    // Sized up front: a GPU plan of a large model has thousands of CPU rows.
+    let rows = subsets.iter().map(|s| if s.kind == Kind::Cpu { s.nodes.len() } else { 1 }).sum();
+    let mut plan = Vec::with_capacity(rows);
     let mut kernels = 0;
     for s in subsets {
         match s.kind {
-            Kind::Cpu => plan.extend(cpu_rows(names, s.nodes.iter().copied())),
+            Kind::Cpu => plan.extend(s.nodes.iter().map(|&i| cpu_row(names, i))),
             Kind::Delegate => {
                 let index = n + kernels;
                 kernels += 1;

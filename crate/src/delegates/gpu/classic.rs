@@ -15,7 +15,7 @@
 //! The partition policy (`FP16GraphPartitionHelper`, largest partition) is not here.
 
 use super::reader::{self, Reader, Sparsity};
-use super::{compat, op_name_by_registration, CompatFlags, GpuContext, InputRemap};
+use super::{compat, op_name_by_registration, CompatFlags, GpuContext, InputRemap, TypeSet};
 use crate::model::{BuiltinOperator as Op, Operator, TensorType};
 
 /// The delegate's options that change the node decision.
@@ -387,27 +387,27 @@ fn elementwise(node: &Node, kind: Elementwise) -> Status {
 // ---------------------------------------------------------------------------------------------
 // IsAllAllowedTensors (3055-3077) with the type lists of GetOpsToReplace (3308-3342).
 
-fn allowed_types(op: &Operator, quant: bool) -> (Vec<TensorType>, Vec<TensorType>) {
+fn allowed_types(op: &Operator, quant: bool) -> (TypeSet, TypeSet) {
     use TensorType as T;
-    let mut ins = vec![T::FLOAT32, T::FLOAT16];
-    let mut outs = vec![T::FLOAT32, T::FLOAT16];
+    let mut ins = TypeSet::of(&[T::FLOAT32, T::FLOAT16]);
+    let mut outs = TypeSet::of(&[T::FLOAT32, T::FLOAT16]);
     if quant {
         ins.extend([T::INT8, T::UINT8]);
         outs.extend([T::INT8, T::UINT8]);
     }
     if is_logical_code(op.code) {
-        outs.push(T::BOOL);
+        outs.insert(T::BOOL);
     }
     match op.code {
         Op::CAST => {
             ins.extend([T::BOOL, T::FLOAT32, T::INT32]);
             outs.extend([T::FLOAT32, T::INT32, T::BOOL]);
         }
-        Op::ONE_HOT | Op::GATHER => ins.push(T::INT32),
-        Op::SELECT | Op::SELECT_V2 => ins.push(T::BOOL),
+        Op::ONE_HOT | Op::GATHER => ins.insert(T::INT32),
+        Op::SELECT | Op::SELECT_V2 => ins.insert(T::BOOL),
         Op::LOGICAL_AND => {
-            ins.push(T::BOOL);
-            outs.push(T::BOOL);
+            ins.insert(T::BOOL);
+            outs.insert(T::BOOL);
         }
         _ => {}
     }
@@ -416,10 +416,10 @@ fn allowed_types(op: &Operator, quant: bool) -> (Vec<TensorType>, Vec<TensorType
 
 /// Every listed tensor has rank < 5, and every arena (`kTfLiteArenaRw`) one an allowed type;
 /// constants, variables and dynamic (string) tensors are not type-checked.
-fn all_allowed(ctx: &GpuContext, tensors: &[i32], allowed: &[TensorType]) -> bool {
+fn all_allowed(ctx: &GpuContext, tensors: &[i32], allowed: TypeSet) -> bool {
     tensors.iter().filter(|&&t| t != -1).all(|&t| {
         let Some(t) = ctx.tensor(t) else { return true };
-        t.rank() < 5 && (super::allocation(t) != super::Allocation::ArenaRw || allowed.contains(&t.dtype))
+        t.rank() < 5 && (super::allocation(t) != super::Allocation::ArenaRw || allowed.contains(t.dtype))
     })
 }
 
@@ -450,7 +450,7 @@ fn node_supported_detail(ctx: &GpuContext, op_index: usize, op: &Operator, o: &C
         return Some(detail);
     }
     let (ins, outs) = allowed_types(op, o.allow_quant_ops);
-    if !all_allowed(ctx, &op.inputs, &ins) || !all_allowed(ctx, &op.outputs, &outs) {
+    if !all_allowed(ctx, &op.inputs, ins) || !all_allowed(ctx, &op.outputs, outs) {
         return Some(TENSOR_REFUSAL.to_string());
     }
     None
@@ -522,11 +522,10 @@ fn parse_failure_with(
     // BuildModelEnforceIO asks NewOperationParser without excluded ops (3509-3510).
     let parser = new_operation_parser(&op, &ClassicOptions { opencl: true, ..*o });
     let r = Reader { ctx, op: &op, quant: o.allow_quant_ops, sparsity };
-    let name = op_name_by_registration(original);
     if let Err(msg) = super::parse::parse(&r, op_index, &parser) {
-        return Some(format!("{name}: {msg}"));
+        return Some(format!("{}: {msg}", op_name_by_registration(original)));
     }
-    super::parse::copy_variable_tensor_outputs(&r, &parser, &name).err()
+    super::parse::copy_variable_tensor_outputs(&r, &parser, original).err()
 }
 
 /// `PrecreateInputTensors` / `PrecreateOutputTensors` (3400-3432): before any node is parsed,

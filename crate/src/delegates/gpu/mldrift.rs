@@ -31,7 +31,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{compat, is_const_fp16_dequantize, op_name_by_registration, CompatFlags, GpuContext};
+use super::{compat, is_const_fp16_dequantize, op_name_by_registration, CompatFlags, GpuContext, TypeSet};
 use crate::model::{
     type_name, BuiltinOperator as B, BuiltinOptionsT as O, Operator, Subgraph, Tensor,
     TensorType as T,
@@ -2432,13 +2432,13 @@ impl Node<'_, '_, '_> {
             self.op.custom_code.as_deref(),
             &self.op.options2,
         );
-        self.all_allowed(&self.op.inputs, &inputs)?;
-        self.all_allowed(&self.op.outputs, &outputs)
+        self.all_allowed(&self.op.inputs, inputs)?;
+        self.all_allowed(&self.op.outputs, outputs)
     }
 
     /// `IsAllAllowedTensors` (6734-6762): rank below 5 for every tensor; an allowed type for
     /// every `kTfLiteArenaRw` one.
-    fn all_allowed(&self, tensors: &[i32], allowed: &[T]) -> Check {
+    fn all_allowed(&self, tensors: &[i32], allowed: TypeSet) -> Check {
         for &tid in tensors {
             if tid < 0 {
                 continue;
@@ -2447,7 +2447,7 @@ impl Node<'_, '_, '_> {
             if t.rank() >= 5 {
                 return Err(format!("Tensor dimensions must be less than 5. {}", t.name));
             }
-            if self.alloc_of(tid as usize) == Allocation::ArenaRw && !allowed.contains(&t.dtype) {
+            if self.alloc_of(tid as usize) == Allocation::ArenaRw && !allowed.contains(t.dtype) {
                 return Err(format!(
                     "Tensor type({}) is not supported. {}",
                     type_name(t.dtype),
@@ -2468,43 +2468,43 @@ fn allowed_types(
     code: B,
     custom: Option<&str>,
     options2: &crate::model::BuiltinOptions2T,
-) -> (Vec<T>, Vec<T>) {
-    let mut ins = vec![T::FLOAT32, T::FLOAT16, T::BOOL];
-    let mut outs = vec![T::FLOAT32, T::FLOAT16];
+) -> (TypeSet, TypeSet) {
+    let mut ins = TypeSet::of(&[T::FLOAT32, T::FLOAT16, T::BOOL]);
+    let mut outs = TypeSet::of(&[T::FLOAT32, T::FLOAT16]);
     // allow_quant_ops
     ins.extend([T::INT2, T::INT4, T::INT8, T::UINT8]);
     outs.extend([T::INT8, T::UINT8]);
     if code == B::ARG_MAX {
-        outs = vec![T::INT32];
+        outs = TypeSet::of(&[T::INT32]);
     }
     if matches!(code, B::REDUCE_ALL | B::REDUCE_ANY) {
-        ins = vec![T::BOOL];
-        outs = vec![T::BOOL];
+        ins = TypeSet::of(&[T::BOOL]);
+        outs = TypeSet::of(&[T::BOOL]);
     }
     if matches!(
         code,
         B::EMBEDDING_LOOKUP | B::ONE_HOT | B::DYNAMIC_UPDATE_SLICE
     ) {
-        ins.push(T::INT32);
+        ins.insert(T::INT32);
     }
     if is_compare(code) {
         ins.extend(INTS);
         ins.extend(UINTS);
-        outs.push(T::BOOL);
+        outs.insert(T::BOOL);
     }
     if matches!(
         code,
         B::LOGICAL_AND | B::LOGICAL_OR | B::LOGICAL_NOT | B::BITWISE_XOR
     ) {
-        ins = vec![T::BOOL, T::INT8, T::INT16, T::INT32];
-        outs = ins.clone();
+        ins = TypeSet::of(&[T::BOOL, T::INT8, T::INT16, T::INT32]);
+        outs = ins;
     }
     if code == B::TOPK_V2 {
-        outs.push(T::INT32);
+        outs.insert(T::INT32);
     }
     if is_bf16_op(code) {
-        ins.push(T::BFLOAT16);
-        outs.push(T::BFLOAT16);
+        ins.insert(T::BFLOAT16);
+        outs.insert(T::BFLOAT16);
     }
     if is_int_op(code) {
         ins.extend(INTS);
@@ -2515,8 +2515,8 @@ fn allowed_types(
         _ => None,
     };
     if code == B::STABLEHLO_COMPOSITE && composite_name == Some("odml.sdpa_transposed") {
-        ins.push(T::BOOL);
-        outs.push(T::BOOL);
+        ins.insert(T::BOOL);
+        outs.insert(T::BOOL);
     }
     let factory_name = match code {
         B::STABLEHLO_COMPOSITE => composite_name,
@@ -2524,7 +2524,7 @@ fn allowed_types(
         _ => None,
     };
     if factory_name.is_some_and(factory_supports_integers) {
-        ins.push(T::INT32);
+        ins.insert(T::INT32);
     }
     if is_all_precision_op(code) {
         ins.extend(INTS);

@@ -35,6 +35,39 @@ use std::collections::HashMap;
 use crate::model::{self, BuiltinOperator, Model, Operator, Subgraph, Tensor, TensorType};
 use tflite_schema::tflite as fb;
 
+/// A set of tensor types, one bit per `TensorType` value: the type filters' allowed lists,
+/// built for every node of the model without allocating.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TypeSet(u64);
+
+impl TypeSet {
+    pub(crate) fn of(types: &[TensorType]) -> Self {
+        let mut set = TypeSet::default();
+        set.extend(types.iter().copied());
+        set
+    }
+
+    fn bit(t: TensorType) -> Option<u64> {
+        u32::try_from(t.0).ok().filter(|&v| v < 64).map(|v| 1 << v)
+    }
+
+    pub(crate) fn insert(&mut self, t: TensorType) {
+        debug_assert!(Self::bit(t).is_some(), "{t:?} has no bit");
+        self.0 |= Self::bit(t).unwrap_or(0);
+    }
+
+    pub(crate) fn extend(&mut self, types: impl IntoIterator<Item = TensorType>) {
+        for t in types {
+            self.insert(t);
+        }
+    }
+
+    /// A type outside the schema's range is in no set.
+    pub(crate) fn contains(self, t: TensorType) -> bool {
+        Self::bit(t).is_some_and(|b| self.0 & b != 0)
+    }
+}
+
 /// A model and the subgraph whose nodes are checked (the one the delegate is applied to).
 pub struct GpuContext<'m, 'a> {
     pub model: &'m Model<'a>,
@@ -189,4 +222,19 @@ pub(crate) fn raw_i32(data: &[u8], offset: usize) -> i32 {
         *byte = data.get(offset + i).copied().unwrap_or(0);
     }
     i32::from_le_bytes(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_set_holds_what_was_inserted_and_nothing_out_of_range() {
+        let mut s = TypeSet::of(&[TensorType::FLOAT32, TensorType::INT2]);
+        s.insert(TensorType::BFLOAT16);
+        assert!(s.contains(TensorType::FLOAT32) && s.contains(TensorType::INT2) && s.contains(TensorType::BFLOAT16));
+        assert!(!s.contains(TensorType::UINT8));
+        assert!(!s.contains(TensorType(-1)) && !s.contains(TensorType(100)));
+        assert!(!TypeSet::default().contains(TensorType::FLOAT32));
+    }
 }

@@ -9,7 +9,7 @@
 use super::classic::{Elementwise, Parser};
 use super::reader::{extract_axis_from_index, linear_convertible, tensor_shape, undefined, Axis, Bhwc, Elem, Layout, Reader};
 use super::{activation_number, raw_i32, ACT_TANH};
-use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as Opts, TensorType};
+use crate::model::{BuiltinOperator as Op, BuiltinOptionsT as Opts, Operator, TensorType};
 use tflite_schema::tflite::LSTMKernelType;
 
 type Status = Result<(), String>;
@@ -62,13 +62,15 @@ pub(super) fn parse(r: &Reader, op_index: usize, parser: &Parser) -> Status {
 /// every variable tensor the node reads must get a new value from the parser, which only the
 /// full LSTM kernel provides (for its output and cell state, inputs 18 and 19,
 /// lstm_parser.cc:559-565).
-pub(super) fn copy_variable_tensor_outputs(r: &Reader, parser: &Parser, op_name: &str) -> Status {
+pub(super) fn copy_variable_tensor_outputs(r: &Reader, parser: &Parser, original: &Operator) -> Status {
     let mut provided: Vec<usize> = if *parser == Parser::Lstm && !is_basic_lstm(r) { vec![18, 19] } else { vec![] };
     for (i, &t) in r.op.inputs.iter().enumerate() {
-        if r.value_by_tensor(t).is_err() {
+        // Only a variable input that reads as a value counts. The cheap test first: reading a
+        // constant as a value formats an error message, for every weight of every node.
+        if !r.ctx.tensor(t).is_some_and(|t| t.is_variable) {
             continue;
         }
-        if !r.ctx.tensor(t).is_some_and(|t| t.is_variable) {
+        if r.value_by_tensor(t).is_err() {
             continue;
         }
         match provided.iter().position(|&p| p == i) {
@@ -76,9 +78,10 @@ pub(super) fn copy_variable_tensor_outputs(r: &Reader, parser: &Parser, op_name:
                 provided.remove(k);
             }
             None => {
+                let op_name = super::op_name_by_registration(original);
                 return Err(format!(
                     "{op_name} did not provide a new value for the variable input tensor with index {t}"
-                ))
+                ));
             }
         }
     }

@@ -583,8 +583,14 @@ fn concatenation(n: &N) -> Visit {
 /// output is fp32 while its input is fp16; its type as the filter/bias check sees it is fp16.
 fn weight_type(n: &N, ti: i32) -> T {
     let sg = n.ctx.sg;
-    let producer = sg.operators.iter().find(|op| op.code == B::DEQUANTIZE && op.outputs.first() == Some(&ti));
-    let skipped = n.quasi(ti) && producer.is_some_and(|p| p.inputs.first().and_then(|&t| sg.tensor(t)).is_some_and(|t| t.dtype == T::FLOAT16)) && fp16_skipped(sg, ti);
+    // The quasi-static test first: the producer and consumer searches each go through every
+    // node, and a plan that leaves thousands of convolutions to XNNPACK (after a GPU delegate)
+    // asks this twice per convolution.
+    let fp16_producer = || {
+        let producer = sg.operators.iter().find(|op| op.code == B::DEQUANTIZE && op.outputs.first() == Some(&ti));
+        producer.is_some_and(|p| p.inputs.first().and_then(|&t| sg.tensor(t)).is_some_and(|t| t.dtype == T::FLOAT16))
+    };
+    let skipped = n.quasi(ti) && fp16_producer() && fp16_skipped(sg, ti);
     if skipped {
         T::FLOAT16
     } else {
