@@ -2,7 +2,7 @@
 # The zoo scan against single analyses: a folder of N models (default 100: copies of the shared
 # DeepLab and MediaPipe models, and of their fixed variants, in a temporary directory) scanned by
 # one `analyze DIR --delegate all`, against the sum of N processes `analyze FILE --delegate all
-# --sdk 29` (the same targets: NNAPI at API 29 and both GPU delegates) and of N processes with the
+# --sdk 29` (the same targets: NNAPI at API 29, both GPU delegates and XNNPACK) and of N processes with the
 # default `--delegate all` (NNAPI at all 9 levels). Prints figures only (no pass/fail).
 #   bash scripts/bench-zoo.sh          BENCH_MODELS=N (default 100), BENCH_ROUNDS=R (default 3, best of R)
 set -euo pipefail
@@ -58,9 +58,9 @@ full=$(best singles --delegate all --format json)
 python3 - "$N" "$scan" "$same" "$full" <<'EOF'
 import sys
 n, scan, same, full = int(sys.argv[1]), *map(float, sys.argv[2:])
-print(f"zoo scan   analyze DIR --delegate all                  {scan:7.2f} s  ({scan / n * 1000:6.1f} ms a model; analysis + fix planning, 3 targets)")
-print(f"singles    {n} x analyze FILE --delegate all --sdk 29  {same:7.2f} s  ({same / n * 1000:6.1f} ms a model; the same 3 targets, no fix planning)")
-print(f"singles    {n} x analyze FILE --delegate all           {full:7.2f} s  ({full / n * 1000:6.1f} ms a model; NNAPI at 9 levels + 2 GPU)")
+print(f"zoo scan   analyze DIR --delegate all                  {scan:7.2f} s  ({scan / n * 1000:6.1f} ms a model; analysis + fix planning, 4 targets)")
+print(f"singles    {n} x analyze FILE --delegate all --sdk 29  {same:7.2f} s  ({same / n * 1000:6.1f} ms a model; the same 4 targets, no fix planning)")
+print(f"singles    {n} x analyze FILE --delegate all           {full:7.2f} s  ({full / n * 1000:6.1f} ms a model; NNAPI at 9 levels + 2 GPU + XNNPACK)")
 print(f"ratio zoo / sum of singles (same targets): {scan / same:.2f}")
 print(f"ratio zoo / sum of singles (--delegate all, 9 levels): {scan / full:.2f}")
 EOF
