@@ -292,7 +292,9 @@ class Selfie(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.fixed, cls.report = dd.fix(SELFIE, *cls.FLAGS, name="selfie_fp32_weights.tflite")
+        # Only the fold: at API 29 `transpose-conv-bias` would also replace the custom op this class
+        # cuts at (that fix is proven in test_mediapipe.py).
+        cls.fixed, cls.report = dd.fix(SELFIE, *cls.FLAGS, "--only", FOLD, name="selfie_fp32_weights.tflite")
 
     def test_prediction_and_fix_report(self):
         before = self.report["before"]
