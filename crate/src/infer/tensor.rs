@@ -22,25 +22,25 @@ impl Buf {
     pub fn u8(&self) -> &[u8] {
         match self {
             Buf::U8(v) => v,
-            _ => panic!("tensor is not uint8 at run time ({TYPE_CHECKED})"),
+            _ => panic!("tensor is not uint8 at run time ({TYPE_CHECKED})"), // ok: types checked at compile, inputs by check_inputs
         }
     }
     pub fn i8(&self) -> &[i8] {
         match self {
             Buf::I8(v) => v,
-            _ => panic!("tensor is not int8 at run time ({TYPE_CHECKED})"),
+            _ => panic!("tensor is not int8 at run time ({TYPE_CHECKED})"), // ok: types checked at compile, inputs by check_inputs
         }
     }
     pub fn f32(&self) -> &[f32] {
         match self {
             Buf::F32(v) => v,
-            _ => panic!("tensor is not float32 at run time ({TYPE_CHECKED})"),
+            _ => panic!("tensor is not float32 at run time ({TYPE_CHECKED})"), // ok: types checked at compile, inputs by check_inputs
         }
     }
     pub fn i32(&self) -> &[i32] {
         match self {
             Buf::I32(v) => v,
-            _ => panic!("tensor is not int32 at run time ({TYPE_CHECKED})"),
+            _ => panic!("tensor is not int32 at run time ({TYPE_CHECKED})"), // ok: types checked at compile, inputs by check_inputs
         }
     }
 
