@@ -512,19 +512,27 @@ pub fn gpu_title(a: &GpuAnalysis) -> String {
     }
 }
 
+/// The header of the per-delegate summary tables (GPU delegates, XNNPACK).
+const SUMMARY_HEADER: &str = "  target      outcome  delegated  kernels  partitions  verdict\n";
+
+/// One row of a per-delegate summary table.
+fn summary_row(delegate: &str, outcome: Outcome, delegated: usize, total: usize, kernels: usize, partitions: usize, verdict: &str) -> String {
+    format!(
+        "  {:<10}  {:<7}  {:>9}  {:>7}  {:>10}  {}\n",
+        delegate,
+        outcome_word(outcome),
+        format!("{delegated}/{total}"),
+        kernels,
+        partitions,
+        verdict
+    )
+}
+
 fn render_gpu_summary(list: &[GpuReport]) -> String {
-    let mut out = String::from("  target      outcome  delegated  kernels  partitions  verdict\n");
+    let mut out = String::from(SUMMARY_HEADER);
     for g in list {
         let a = &g.analysis;
-        out += &format!(
-            "  {:<10}  {:<7}  {:>9}  {:>7}  {:>10}  {}\n",
-            a.delegate,
-            outcome_word(a.outcome),
-            format!("{}/{}", a.delegated_nodes, a.total_nodes),
-            a.delegate_kernels,
-            a.partitions,
-            g.verdict.summary
-        );
+        out += &summary_row(a.delegate, a.outcome, a.delegated_nodes, a.total_nodes, a.delegate_kernels, a.partitions, &g.verdict.summary);
     }
     out += "\nAdd --delegate gpu or --delegate litert-gpu for its listing and reasons.\n";
     out
@@ -537,18 +545,10 @@ pub fn xnnpack_title(a: &XnnpackAnalysis) -> String {
 }
 
 fn render_xnnpack_summary(list: &[XnnpackReport]) -> String {
-    let mut out = String::from("\n  target      outcome  delegated  kernels  partitions  verdict\n");
+    let mut out = format!("\n{SUMMARY_HEADER}");
     for x in list {
         let a = &x.analysis;
-        out += &format!(
-            "  {:<10}  {:<7}  {:>9}  {:>7}  {:>10}  {}\n",
-            a.delegate,
-            outcome_word(a.outcome),
-            format!("{}/{}", a.delegated_nodes, a.total_nodes),
-            a.delegate_kernels,
-            a.partitions,
-            x.verdict.summary
-        );
+        out += &summary_row(a.delegate, a.outcome, a.delegated_nodes, a.total_nodes, a.delegate_kernels, a.partitions, &x.verdict.summary);
     }
     out += "\nAdd --delegate xnnpack for its listing and reasons.\n";
     out
