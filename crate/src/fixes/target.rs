@@ -89,22 +89,30 @@ pub trait Analyzed: Serialize + Clone + std::fmt::Debug {
     fn largest_partition(&self) -> Option<usize>;
 }
 
+/// The accessors every analysis answers from its fields of the same names (NNAPI's `Analysis`,
+/// `GpuAnalysis`, `XnnpackAnalysis` declare them alike, docs/json.md).
+macro_rules! common_fields {
+    () => {
+        fn outcome(&self) -> Outcome {
+            self.outcome
+        }
+        fn plan(&self) -> &[PlanRow] {
+            &self.plan
+        }
+        fn refused(&self) -> &[Refusal] {
+            &self.refused
+        }
+        fn failure(&self) -> Option<&Failure> {
+            self.failure.as_ref()
+        }
+        fn total_nodes(&self) -> usize {
+            self.total_nodes
+        }
+    };
+}
+
 impl Analyzed for Analysis {
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-    fn plan(&self) -> &[PlanRow] {
-        &self.plan
-    }
-    fn refused(&self) -> &[Refusal] {
-        &self.refused
-    }
-    fn failure(&self) -> Option<&Failure> {
-        self.failure.as_ref()
-    }
-    fn total_nodes(&self) -> usize {
-        self.total_nodes
-    }
+    common_fields!();
     fn fix_level(&self) -> Result<i64, String> {
         self.level.ok_or_else(|| self.failure.as_ref().map_or("the delegate is not used".into(), |f| f.reason.clone()))
     }
@@ -120,21 +128,7 @@ impl Analyzed for Analysis {
 }
 
 impl Analyzed for GpuAnalysis {
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-    fn plan(&self) -> &[PlanRow] {
-        &self.plan
-    }
-    fn refused(&self) -> &[Refusal] {
-        &self.refused
-    }
-    fn failure(&self) -> Option<&Failure> {
-        self.failure.as_ref()
-    }
-    fn total_nodes(&self) -> usize {
-        self.total_nodes
-    }
+    common_fields!();
     fn fix_level(&self) -> Result<i64, String> {
         Ok(0)
     }
@@ -224,21 +218,7 @@ impl Target for GpuTarget<'_> {
 }
 
 impl Analyzed for XnnpackAnalysis {
-    fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-    fn plan(&self) -> &[PlanRow] {
-        &self.plan
-    }
-    fn refused(&self) -> &[Refusal] {
-        &self.refused
-    }
-    fn failure(&self) -> Option<&Failure> {
-        self.failure.as_ref()
-    }
-    fn total_nodes(&self) -> usize {
-        self.total_nodes
-    }
+    common_fields!();
     fn fix_level(&self) -> Result<i64, String> {
         Ok(0)
     }
