@@ -59,26 +59,26 @@ fn q11_taps(input: usize, output: usize, align_corners: bool) -> Vec<(usize, usi
 }
 
 impl ResizeBilinear {
+    /// XNNPACK's blend `((top << 11) + (bottom − top)·ay + 2^21) >> 22`, where `top` and `bottom`
+    /// are the horizontal blends `(left << 11) + (right − left)·ax` of the two source rows. A source
+    /// row's horizontal blend does not depend on the output row, so each is computed once (when an
+    /// upsampling reads it for many output rows) and the vertical blend runs over whole rows.
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let (inp, out) = (self.input, self.output);
         let ys = q11_taps(inp.h, out.h, self.align_corners);
         let xs = q11_taps(inp.w, out.w, self.align_corners);
-        let c = inp.c;
+        let row_len = out.w * inp.c;
+        let src_len = inp.w * inp.c;
+        // Source rows blended horizontally, computed when first needed (empty until then).
+        let mut blended: Vec<Vec<i32>> = vec![Vec::new(); inp.h];
         sized(output, out.len());
-        let mut o = 0;
-        for &(y0, y1, ay) in &ys {
-            for &(x0, x1, ax) in &xs {
-                let at = |yy: usize, xx: usize| (yy * inp.w + xx) * c;
-                let (tl, tr, bl, br) = (at(y0, x0), at(y0, x1), at(y1, x0), at(y1, x1));
-                for d in 0..c {
-                    let px = |i: usize| input[i + d] as i32;
-                    let top = (px(tl) << 11) + (px(tr) - px(tl)) * ax;
-                    let bottom = (px(bl) << 11) + (px(br) - px(bl)) * ax;
-                    let acc = (top << 11) + (bottom - top) * ay;
-                    output[o] = ((acc + (1 << 21)) >> 22) as u8;
-                    o += 1;
+        for (&(y0, y1, ay), dst) in ys.iter().zip(output.chunks_exact_mut(row_len)) {
+            for y in [y0, y1] {
+                if blended[y].is_empty() {
+                    blended[y] = horizontal_blend(&input[y * src_len..(y + 1) * src_len], &xs, inp.c);
                 }
             }
+            vertical_blend(&blended[y0], &blended[y1], ay, dst);
         }
     }
 
@@ -110,5 +110,22 @@ impl ResizeBilinear {
                 }
             }
         }
+    }
+}
+
+/// One source row blended horizontally at every output column: `(left << 11) + (right − left)·ax`.
+fn horizontal_blend(row: &[u8], xs: &[(usize, usize, i32)], c: usize) -> Vec<i32> {
+    let mut out = Vec::with_capacity(xs.len() * c);
+    for &(x0, x1, ax) in xs {
+        let (left, right) = (&row[x0 * c..(x0 + 1) * c], &row[x1 * c..(x1 + 1) * c]);
+        out.extend(left.iter().zip(right).map(|(&l, &r)| ((l as i32) << 11) + (r as i32 - l as i32) * ax));
+    }
+    out
+}
+
+/// `((top << 11) + (bottom − top)·ay + 2^21) >> 22` per value (a plain loop the compiler vectorizes).
+fn vertical_blend(top: &[i32], bottom: &[i32], ay: i32, dst: &mut [u8]) {
+    for ((d, &t), &b) in dst.iter_mut().zip(top).zip(bottom) {
+        *d = (((t << 11) + (b - t) * ay + (1 << 21)) >> 22) as u8;
     }
 }
