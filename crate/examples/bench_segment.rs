@@ -5,13 +5,17 @@
 //! little-endian float32; any other through `Segmenter` and OUT gets the class map, one byte per
 //! pixel. Prints one JSON line with load, first, median and minimum times in milliseconds and the
 //! kind (used by `scripts/bench-segment.sh` and the Python checks); `--profile` adds
-//! `"profile": [[kernel, ms], …]` of one more run after the timed ones, with the clock on.
+//! `"profile": [[kernel, ms], …]` of the fastest of three more runs after the timed ones, with the
+//! engine's clock on.
 
 use std::time::Instant;
 
 use delegate_doctor::infer::engine::native_clock;
 use delegate_doctor::infer::mask::{is_soft_mask, SoftMask};
 use delegate_doctor::infer::{Engine, Segmenter};
+
+/// The profile is that of the fastest of this many runs (as in bench/segment.js).
+const PROFILE_RUNS: usize = 3;
 
 const USAGE: &str = "usage: bench_segment MODEL IMAGE.rgb ROUNDS [OUT] [--profile]";
 
@@ -79,12 +83,20 @@ fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// `[["kernel", ms], …]` of one run with the engine's clock on.
+/// `[["kernel", ms], …]` of the fastest of `PROFILE_RUNS` runs with the engine's clock on.
 fn profile_json(model: &mut Model, rgb: &[u8]) -> Result<String, String> {
     model.engine_mut().clock = Some(native_clock);
-    model.run(rgb)?;
-    let rows: Vec<(String, f64)> = model.engine_mut().profile().into_iter().map(|(k, t)| (k, (t * 1e3).round() / 1e3)).collect();
+    let mut best: Option<(f64, Vec<(String, f64)>)> = None;
+    for _ in 0..PROFILE_RUNS {
+        model.run(rgb)?;
+        let rows = model.engine_mut().profile();
+        let total: f64 = rows.iter().map(|(_, t)| t).sum();
+        if best.as_ref().is_none_or(|(b, _)| total < *b) {
+            best = Some((total, rows));
+        }
+    }
     model.engine_mut().clock = None;
+    let rows: Vec<(String, f64)> = best.map(|(_, r)| r).unwrap_or_default().into_iter().map(|(k, t)| (k, (t * 1e3).round() / 1e3)).collect();
     serde_json::to_string(&rows).map_err(|e| e.to_string())
 }
 
