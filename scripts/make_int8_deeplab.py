@@ -15,6 +15,7 @@ logits out); --float-input puts a QUANTIZE in front (float32 in).
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
+# ../shared, or DD_SHARED as the tests and scripts/bench-segment.sh take it.
+SAMPLES = Path(os.environ.get("DD_SHARED", REPO.parent / "shared")) / "samples"
 
 
 def calibration_images(samples, size):
