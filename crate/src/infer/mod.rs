@@ -43,6 +43,7 @@ pub mod quantize;
 pub mod resize;
 pub mod simd;
 pub mod slice;
+pub mod space_batch;
 pub mod tensor;
 pub mod transpose_conv;
 
