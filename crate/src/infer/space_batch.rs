@@ -75,7 +75,7 @@ fn to_batch_shape(input: [usize; 4], s: &Spatial) -> Res<[u64; 4]> {
     let mut out = [input[0] * block[0] * block[1], 0, 0, input[3]];
     for k in 0..2 {
         let padded = input[1 + k] + s.before[k] as u64 + s.after[k] as u64;
-        if padded % block[k] != 0 {
+        if !padded.is_multiple_of(block[k]) {
             return Err(format!("the padded size {padded} of spatial axis {k} is not a multiple of the block size {}", block[k]));
         }
         out[1 + k] = padded / block[k];
@@ -87,7 +87,7 @@ fn to_batch_shape(input: [usize; 4], s: &Spatial) -> Res<[u64; 4]> {
 fn to_space_shape(input: [usize; 4], s: &Spatial) -> Res<[u64; 4]> {
     let (input, block) = (input.map(|d| d as u64), s.block.map(|b| b as u64));
     let blocks = block[0] * block[1];
-    if input[0] % blocks != 0 {
+    if !input[0].is_multiple_of(blocks) {
         return Err(format!("the batch {} is not a multiple of the block sizes' product {blocks}", input[0]));
     }
     let mut out = [input[0] / blocks, 0, 0, input[3]];
