@@ -106,7 +106,8 @@ def int8_models(float_model):
         made.append(out)
         if out.exists():
             continue
-        cmd = [sys.executable, str(dd.REPO / "scripts" / "make_int8_deeplab.py"), str(float_model), str(out), *flags]
+        cmd = [sys.executable, str(dd.REPO / "scripts" / "make_int8_deeplab.py"), str(float_model), str(out), *flags,
+               "--samples", str(dd.SAMPLES)]
         subprocess.run(cmd, check=True, capture_output=True)
     return made
 
