@@ -422,3 +422,50 @@ fn dequantize_of_constants_runs_or_says_why_not() {
     let err = Engine::new(&dequantized_constant_model(half, true)).unwrap_err();
     assert!(err.contains("op 0 DEQUANTIZE: a float16 DEQUANTIZE is supported only on constant weights"), "{err}");
 }
+
+/// SPACE_TO_BATCH_ND of an int8 `[1, 3, 2, 1]` input (block 2×2, one padded row on top), then
+/// BATCH_TO_SPACE_ND back with that row cropped; `block`/`batched` may be replaced to make it wrong.
+fn space_batch_model(block_input: bool, batched_shape: &[i32], crops: &[i32]) -> Vec<u8> {
+    let mut b = ModelBuilder::new();
+    let x = b.input(tensor("x", T::INT8, &[1, 3, 2, 1]).quant(0.5, -5));
+    let block = if block_input { b.input(tensor("block", T::INT32, &[2])) } else { b.add(const_i32("block", &[2], &[2, 2])) };
+    let pads = b.add(const_i32("paddings", &[2, 2], &[1, 0, 0, 0]));
+    let crop = b.add(const_i32("crops", &[2, 2], crops));
+    let y = b.add(tensor("batched", T::INT8, batched_shape).quant(0.5, -5));
+    let z = b.add(tensor("restored", T::INT8, &[1, 3, 2, 1]).quant(0.5, -5));
+    b.op(Op::SPACE_TO_BATCH_ND, &[x, block, pads], &[y]);
+    b.op(Op::BATCH_TO_SPACE_ND, &[y, block, crop], &[z]);
+    b.output(y);
+    b.output(z);
+    b.finish()
+}
+
+#[test]
+fn space_to_batch_pads_with_the_zero_point_and_batch_to_space_crops() {
+    use delegate_doctor::infer::Engine;
+    let mut e = Engine::new(&space_batch_model(false, &[4, 2, 1, 1], &[1, 0, 0, 0])).expect("both ops compile");
+    assert_eq!(e.outputs()[0].shape, [4, 2, 1, 1]);
+    let x = Buf::I8(vec![1, 2, 3, 4, 5, 6]);
+    let out = e.run(vec![x.clone()]).unwrap();
+    // Padded rows [z z] [1 2] [3 4] [5 6] with z the zero point −5 (space_to_batch_nd.cc pads with
+    // the output zero point); batch (sh, sw) takes rows sh, sh + 2 of column sw.
+    assert_eq!(out[0], Buf::I8(vec![-5, 3, -5, 4, 1, 5, 2, 6]));
+    assert_eq!(out[1], x, "cropping the padded row restores the input");
+}
+
+#[test]
+fn space_batch_ops_refuse_what_tflite_would_not_compute_the_same() {
+    use delegate_doctor::infer::Engine;
+    // A block shape computed at run time: TFLite resizes the output per run; the engine says which tensor.
+    let e = Engine::new(&space_batch_model(true, &[4, 2, 1, 1], &[1, 0, 0, 0])).unwrap_err();
+    assert!(e.contains("op 0 SPACE_TO_BATCH_ND: the block shape \"block\" must be a constant int32 tensor"), "{e}");
+    assert!(e.contains("op 1 BATCH_TO_SPACE_ND: the block shape \"block\""), "{e}");
+    // A declared shape that is not TFLite's.
+    let e = Engine::new(&space_batch_model(false, &[2, 4, 1, 1], &[1, 0, 0, 0])).unwrap_err();
+    assert!(e.contains("op 0 SPACE_TO_BATCH_ND: the output \"batched\" has shape [2, 4, 1, 1]; TFLite computes [4, 2, 1, 1]"), "{e}");
+    // Crops that remove every row, and negative crops (TFLite's Prepare refuses them).
+    let e = Engine::new(&space_batch_model(false, &[4, 2, 1, 1], &[2, 2, 0, 0])).unwrap_err();
+    assert!(e.contains("op 1 BATCH_TO_SPACE_ND: crops of 4 leave nothing of spatial axis 0"), "{e}");
+    let e = Engine::new(&space_batch_model(false, &[4, 2, 1, 1], &[1, 0, -1, 1])).unwrap_err();
+    assert!(e.contains("op 1 BATCH_TO_SPACE_ND: crops of -1 are not supported"), "{e}");
+}

@@ -12,6 +12,9 @@ use super::tensor::{sized, Hwc};
 /// Where each output pixel reads its input window.
 #[derive(Debug, Clone, Copy)]
 pub struct Geometry {
+    /// Images per tensor (CONV_2D and DEPTHWISE_CONV_2D after SPACE_TO_BATCH_ND have several; the
+    /// engine runs the kernel on each in turn). `input` and `output` are one image's shapes.
+    pub batch: usize,
     pub input: Hwc,
     pub output: Hwc,
     pub kernel_h: usize,

@@ -362,10 +362,10 @@ fn clamp_into<T: Copy + Default>(x: &[T], out: &mut Vec<T>, f: impl Fn(T) -> T) 
 fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, size: usize) -> Buf {
     let input = |i: usize| &bufs[step.inputs[i]];
     match (&step.kernel, input(0)) {
-        (Kernel::QuantConv(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o, scratch)),
-        (Kernel::FloatConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o, scratch)),
-        (Kernel::QuantDepthwise(k), x) => into_u8(pool, size, |o| k.run(x.u8(), o)),
-        (Kernel::FloatDepthwise(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+        (Kernel::QuantConv(k), x) => into_u8(pool, size, |o| per_image(x.u8(), k.geometry.batch, o, |x, o| k.run(x, o, scratch))),
+        (Kernel::FloatConv(k), x) => into_f32(pool, size, |o| per_image(x.f32(), k.geometry.batch, o, |x, o| k.run(x, o, scratch))),
+        (Kernel::QuantDepthwise(k), x) => into_u8(pool, size, |o| per_image(x.u8(), k.geometry.batch, o, |x, o| k.run(x, o))),
+        (Kernel::FloatDepthwise(k), x) => into_f32(pool, size, |o| per_image(x.f32(), k.geometry.batch, o, |x, o| k.run(x, o))),
         (Kernel::QuantAdd(k), x) => into_u8(pool, size, |o| k.run(x.u8(), input(1).u8(), o)),
         (Kernel::FloatAdd(act), x) => into_f32(pool, size, |o| super::add::float_add(x.f32(), input(1).f32(), *act, o)),
         (Kernel::AveragePool(k), Buf::U8(x)) => into_u8(pool, size, |o| k.run_u8(x, o)),
@@ -394,6 +394,21 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         (Kernel::FloatMul(k), x) => into_f32(pool, size, |o| k.run(x.f32(), input(1).f32(), o)),
         (Kernel::TransposeConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
         (Kernel::FloatMean(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),
+    }
+}
+
+/// Runs a kernel written for one image on each of `batch` images in turn, appending the outputs
+/// (CONV_2D and DEPTHWISE_CONV_2D after SPACE_TO_BATCH_ND; XNNPACK's convolutions take the batch
+/// as a count of images with the same arithmetic per image).
+fn per_image<T: Copy>(x: &[T], batch: usize, out: &mut Vec<T>, mut run: impl FnMut(&[T], &mut Vec<T>)) {
+    if batch <= 1 {
+        return run(x, out);
+    }
+    let mut part = Vec::new();
+    out.clear();
+    for image in x.chunks_exact((x.len() / batch).max(1)) {
+        run(image, &mut part);
+        out.extend_from_slice(&part);
     }
 }
 

@@ -1,5 +1,5 @@
-//! Operators that only move values: PAD, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, and the
-//! index arithmetic of broadcasting (for ADD with operands of different shapes). Shapes are padded
+//! Operators that only move values: PAD, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR,
+//! SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, and the index arithmetic of broadcasting (for ADD with operands of different shapes). Shapes are padded
 //! on the left to rank 4. The quantized forms move the stored bytes, so they are exact in every type.
 
 use super::tensor::Buf;
@@ -83,6 +83,37 @@ pub fn strided(input: [usize; 4], start: [i64; 4], stride: [i64; 4], output: [us
     Gather { index, fill_u8: 0 }
 }
 
+/// SPACE_TO_BATCH_ND of an NHWC tensor (`reference_ops::SpaceToBatchND`, which the optimized
+/// kernel also uses): output batch `(sh · block_w + sw) · n + b` holds the pixels
+/// `(y · block_h + sh, x · block_w + sw)` of input batch `b` padded by `before` rows and columns;
+/// padded pixels are `fill_u8` (the output zero point, `space_to_batch_nd.cc`) or zero.
+pub fn space_to_batch(input: [usize; 4], block: [usize; 2], before: [usize; 2], output: [usize; 4], fill_u8: u8) -> Gather {
+    let s = strides(input);
+    let index = gather(output, |[b, y, x, c]| {
+        let (image, shift) = (b % input[0], b / input[0]);
+        let iy = (y * block[0] + shift / block[1]).wrapping_sub(before[0]);
+        let ix = (x * block[1] + shift % block[1]).wrapping_sub(before[1]);
+        if iy >= input[1] || ix >= input[2] {
+            return usize::MAX;
+        }
+        image * s[0] + iy * s[1] + ix * s[2] + c
+    });
+    Gather { index, fill_u8 }
+}
+
+/// BATCH_TO_SPACE_ND of an NHWC tensor (`optimized_ops::BatchToSpaceND`): output pixel `(y, x)` of
+/// batch `b` is, with the crops added back, `(Y, X) = (y + crop_top, x + crop_left)`, pixel
+/// `(Y / block_h, X / block_w)` of input batch `((Y % block_h) · block_w + X % block_w) · n + b`.
+pub fn batch_to_space(input: [usize; 4], block: [usize; 2], crop: [usize; 2], output: [usize; 4]) -> Gather {
+    let s = strides(input);
+    let index = gather(output, |[b, y, x, c]| {
+        let (yy, xx) = (y + crop[0], x + crop[1]);
+        let image = ((yy % block[0]) * block[1] + xx % block[1]) * output[0] + b;
+        image * s[0] + (yy / block[0]) * s[1] + (xx / block[1]) * s[2] + c
+    });
+    Gather { index, fill_u8: 0 }
+}
+
 /// The input index of output index `x` of RESIZE_NEAREST_NEIGHBOR along one axis. 8-bit tensors
 /// without align_corners or half_pixel_centers take the optimized kernel's 16-bit fixed-point scale
 /// (`optimized_ops::ResizeNearestNeighbor`); the rest take the reference formula in float
@@ -157,6 +188,22 @@ mod tests {
         assert_eq!(t.run(&x), Buf::F32(vec![0., 3., 1., 4., 2., 5.]));
         let s = strided([1, 1, 2, 3], [0, 0, 1, 2], [1, 1, 1, -2], [1, 1, 1, 2]);
         assert_eq!(s.run(&x), Buf::F32(vec![5., 3.]));
+    }
+
+    #[test]
+    fn space_to_batch_pads_and_batch_to_space_crops_back() {
+        // [1, 3, 2, 1] padded to 4×2 (one row on top), block 2×2 → [4, 2, 1, 1].
+        let x = Buf::U8((1..=6).collect());
+        let s2b = space_to_batch([1, 3, 2, 1], [2, 2], [1, 0], [4, 2, 1, 1], 9);
+        // Padded rows: [9 9] [1 2] [3 4] [5 6]; batch (sh, sw) takes rows sh, sh+2 and column sw.
+        assert_eq!(s2b.run(&x), Buf::U8(vec![9, 3, 9, 4, 1, 5, 2, 6]));
+        let b2s = batch_to_space([4, 2, 1, 1], [2, 2], [1, 0], [1, 3, 2, 1]);
+        assert_eq!(b2s.run(&s2b.run(&x)), x);
+        // Two images: batch b of the output is image b % 2.
+        let two = Buf::F32((0..8).map(|v| v as f32).collect()); // [2, 2, 2, 1]
+        let s2b = space_to_batch([2, 2, 2, 1], [2, 2], [0, 0], [8, 1, 1, 1], 0);
+        assert_eq!(s2b.run(&two), Buf::F32(vec![0., 4., 1., 5., 2., 6., 3., 7.]));
+        assert_eq!(batch_to_space([8, 1, 1, 1], [2, 2], [0, 0], [2, 2, 2, 1]).run(&s2b.run(&two)), two);
     }
 
     #[test]

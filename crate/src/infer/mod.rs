@@ -11,7 +11,8 @@
 //! rounding at every layer — which is what these kernels do, op by op, citing the TFLite kernel each
 //! one follows. The op set is the DeepLab one (CONV_2D, DEPTHWISE_CONV_2D, ADD, AVERAGE_POOL_2D,
 //! RESIZE_BILINEAR, CONCATENATION, ARG_MAX), what our fixes add (SLICE, MEAN, STRIDED_SLICE, PAD,
-//! TRANSPOSE, …), the ends of full-integer models (QUANTIZE, DEQUANTIZE) and the float ops of
+//! TRANSPOSE, …), the converter's atrous form (SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND, convolutions
+//! over a batch of images), the ends of full-integer models (QUANTIZE, DEQUANTIZE) and the float ops of
 //! MediaPipe's selfie segmenters (fp16 weights folded at compile time, HARD_SWISH, LOGISTIC, MUL,
 //! float MEAN, TRANSPOSE_CONV with bias and the custom `Convolution2DTransposeBias`; `mask.rs` for
 //! their one-channel soft mask), in uint8, int8 and float32, on any number of typed inputs and
@@ -43,6 +44,7 @@ pub mod quantize;
 pub mod resize;
 pub mod simd;
 pub mod slice;
+pub mod space_batch;
 pub mod tensor;
 pub mod transpose_conv;
 

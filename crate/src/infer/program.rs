@@ -42,7 +42,8 @@ pub enum Kernel {
     Quantize(Quantize),
     Requantize(Requantize),
     Dequantize(Dequantize),
-    /// PAD, TRANSPOSE, STRIDED_SLICE and RESIZE_NEAREST_NEIGHBOR: a precomputed copy.
+    /// PAD, TRANSPOSE, STRIDED_SLICE, RESIZE_NEAREST_NEIGHBOR, SPACE_TO_BATCH_ND and
+    /// BATCH_TO_SPACE_ND: a precomputed copy.
     Gather(Gather),
     BroadcastAdd(BroadcastAdd),
     Relu(Relu),
@@ -187,7 +188,7 @@ const MEMORY_LIMIT: u64 = 2_000_000_000;
 /// Values one tensor may hold (so that sizes and offsets fit 32-bit `usize` in wasm).
 const MAX_ELEMENTS: u64 = 1 << 28;
 /// Largest kernel, stride or dilation accepted.
-const MAX_WINDOW: usize = 4096;
+pub(super) const MAX_WINDOW: usize = 4096;
 
 /// Every tensor's number of values, or why the model is too large for the engine.
 fn tensor_sizes(sg: &Subgraph) -> Res<Vec<usize>> {
@@ -356,7 +357,7 @@ fn zero_point_range(dtype: TensorType) -> std::ops::RangeInclusive<i64> {
     }
 }
 
-fn params(t: &Tensor) -> Res<QParams> {
+pub(super) fn params(t: &Tensor) -> Res<QParams> {
     match &t.quantization {
         Some(q) if q.scale.len() == 1 && q.zero_point.len() == 1 => {
             let (scale, zero_point) = (q.scale[0], q.zero_point[0]);
@@ -383,7 +384,7 @@ fn params(t: &Tensor) -> Res<QParams> {
 pub const INT8_OFFSET: i32 = 128;
 
 /// The parameters a uint8 kernel uses for a tensor: int8 zero points shifted by `INT8_OFFSET`.
-fn kparams(t: &Tensor) -> Res<QParams> {
+pub(super) fn kparams(t: &Tensor) -> Res<QParams> {
     let p = params(t)?;
     let shift = if t.dtype == TensorType::INT8 { INT8_OFFSET } else { 0 };
     Ok(QParams { zero_point: p.zero_point + shift, ..p })
@@ -404,6 +405,23 @@ fn xnn_bounds(act: Activation, out: &Tensor) -> Res<(i32, i32)> {
         Activation::Relu6 => (q(0.0), q(6.0)),
         Activation::ReluN1To1 => (q(-1.0), q(1.0)),
     })
+}
+
+/// The images of a CONV_2D or DEPTHWISE_CONV_2D operand: `[n, h, w, c]` as (n, one image's shape).
+fn batched_image_shape(t: &Tensor) -> Res<(usize, Hwc)> {
+    match t.shape.as_slice() {
+        [n, h, w, c] if *n > 0 && *h > 0 && *w > 0 && *c > 0 => Ok((*n as usize, Hwc { h: *h as usize, w: *w as usize, c: *c as usize })),
+        s => Err(format!("tensor \"{}\" has shape {s:?}; a [batch, height, width, channels] tensor is needed", t.name)),
+    }
+}
+
+/// The batch, input and output images of a CONV_2D or DEPTHWISE_CONV_2D.
+fn conv_images(xt: &Tensor, out: &Tensor) -> Res<(usize, Hwc, Hwc)> {
+    let ((batch, input), (out_batch, output)) = (batched_image_shape(xt)?, batched_image_shape(out)?);
+    if batch != out_batch {
+        return Err(format!("the input's batch {batch} and the output's {out_batch} differ"));
+    }
+    Ok((batch, input, output))
 }
 
 pub(super) fn image_shape(t: &Tensor) -> Res<Hwc> {
@@ -457,6 +475,8 @@ fn compile_op(model: &Model, sg: &Subgraph, op: &Operator) -> Res<(Kernel, Vec<u
         (Op::STRIDED_SLICE, O::StridedSliceOptions(o)) => strided_slice(model, sg, op, o),
         (Op::RESIZE_NEAREST_NEIGHBOR, O::ResizeNearestNeighborOptions(o)) => resize_nearest(model, sg, op, o.align_corners, o.half_pixel_centers),
         (Op::RESIZE_NEAREST_NEIGHBOR, O::NONE) => resize_nearest(model, sg, op, false, false),
+        (Op::SPACE_TO_BATCH_ND, _) => super::space_batch::compile(model, sg, op, super::space_batch::Direction::ToBatch),
+        (Op::BATCH_TO_SPACE_ND, _) => super::space_batch::compile(model, sg, op, super::space_batch::Direction::ToSpace),
         (Op::RELU, _) => relu(sg, op, 0.0, f32::INFINITY),
         (Op::RELU6, _) => relu(sg, op, 0.0, 6.0),
         (Op::RELU_N1_TO_1, _) => relu(sg, op, -1.0, 1.0),
@@ -512,6 +532,7 @@ fn geometry(input: Hwc, output: Hwc, w: Window) -> Res<Geometry> {
         return Err(format!("output is {}×{} but the window gives {oh}×{ow}", output.h, output.w));
     }
     Ok(Geometry {
+        batch: 1,
         input,
         output,
         kernel_h: w.kernel_h,
@@ -637,14 +658,14 @@ fn conv(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::Conv2DOptionsT) -> 
     let (x, xt, elem) = activation_input(sg, op, 0)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
-    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    let (batch, input, output) = conv_images(xt, out)?;
     let (_, ft) = tensor(sg, op, 1)?;
     let (kh, kw) = match ft.shape.as_slice() {
         [n, h, w, c] if *n as usize == output.c && *c as usize == input.c && *h > 0 && *w > 0 => (*h as usize, *w as usize),
         s => return Err(format!("filter shape {s:?} does not fit input {input:?} and output {output:?}")),
     };
     let strides = (o.stride_h, o.stride_w, o.dilation_h_factor, o.dilation_w_factor);
-    let geometry = geometry(input, output, conv_window(kh, kw, strides, o.padding))?;
+    let geometry = Geometry { batch, ..geometry(input, output, conv_window(kh, kw, strides, o.padding))? };
     let act = activation(o.fused_activation_function)?;
     accumulation_fits(kh * kw * input.c)?;
     let w = weights(model, sg, op, output.c * kh * kw * input.c)?;
@@ -676,7 +697,7 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
     let (x, xt, elem) = activation_input(sg, op, 0)?;
     let out = out_tensor(sg, op)?;
     same_type(elem, out)?;
-    let (input, output) = (image_shape(xt)?, image_shape(out)?);
+    let (batch, input, output) = conv_images(xt, out)?;
     if output.c % input.c != 0 {
         return Err(format!("{} output channels are not a multiple of {} input channels", output.c, input.c));
     }
@@ -687,7 +708,7 @@ fn depthwise(model: &Model, sg: &Subgraph, op: &Operator, o: &fb::DepthwiseConv2
         s => return Err(format!("filter shape {s:?} does not fit output {output:?}")),
     };
     let strides = (o.stride_h, o.stride_w, o.dilation_h_factor, o.dilation_w_factor);
-    let geometry = geometry(input, output, conv_window(kh, kw, strides, o.padding))?;
+    let geometry = Geometry { batch, ..geometry(input, output, conv_window(kh, kw, strides, o.padding))? };
     let act = activation(o.fused_activation_function)?;
     accumulation_fits(kh * kw)?;
     let w = weights(model, sg, op, kh * kw * output.c)?;
