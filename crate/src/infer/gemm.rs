@@ -35,10 +35,15 @@ impl PackedWeights {
         let channels = rows.len().checked_div(k).unwrap_or(0);
         let groups = channels.div_ceil(PANEL);
         let mut panels = vec![0i16; groups * depth * PANEL];
-        for n in 0..channels {
+        // Channel n's pairs go to lane n % 8 of consecutive 16-value slots of its group's panel.
+        for (n, row) in rows.chunks_exact(k.max(1)).take(channels).enumerate() {
             let (g, lane) = (n / PANEL, n % PANEL);
-            for kk in 0..k {
-                panels[g * depth * PANEL + (kk / 2) * 2 * PANEL + lane * 2 + kk % 2] = rows[n * k + kk];
+            let panel = &mut panels[g * depth * PANEL..(g + 1) * depth * PANEL];
+            for (slot, pair) in panel.chunks_exact_mut(2 * PANEL).zip(row.chunks(2)) {
+                slot[lane * 2] = pair[0];
+                if let Some(&second) = pair.get(1) {
+                    slot[lane * 2 + 1] = second;
+                }
             }
         }
         PackedWeights { panels, depth, channels }
