@@ -183,7 +183,8 @@ const referenceNote = (n) => n.output === "mask"
   ? `reference; mask ≥ 0.5 on ${n.summary.map((s, k) => `${IMAGES[k]} ${(100 * s).toFixed(1)}%`).join(", ")}`
   : `reference; classes ${n.summary.map((c) => c.join(" ")).join(" | ")}`;
 
-console.log(`\nTimes in ms. init: engine start (fetch + compile the runtime's wasm; natively none); load: the model` +
+console.log(`\nTimes in ms. init: fetching the runtime's files from 127.0.0.1 and compiling its wasm (natively none; ours'` +
+  `\nsplit in the summary: start = compile + instantiate); load: the model` +
   `\n(LiteRT.js loadAndCompile, our new Segmenter, ai-edge-litert Interpreter + allocate_tensors); first: first run;` +
   `\nmedian and min of ${rounds} runs (a run: RGB bytes in → class map or soft mask out, the input conversion included).` +
   `\nratio: median / LiteRT.js's median (wasm rows) or ai-edge-litert's (native rows). Agreement with ai-edge-litert's` +
@@ -255,10 +256,12 @@ const medianLine = (label, c, base) => {
   const q = ratioOf(okOf(c).median_ms, okOf(base).median_ms);
   return `${label} ${x(q)}, goal ≤ ${GOAL_RATIO}: ${met(q === undefined ? undefined : q <= GOAL_RATIO)}`;
 };
+// The engine's start is compiling + instantiating its wasm (start_ms); fetching it from the local python server
+// (fetch_ms, in init_ms) is the server's speed, not the engine's, and is shown beside it.
 const startLine = (c) => {
-  const { init_ms: i, load_ms: l } = okOf(c);
-  const ok = typeof i === "number" && typeof l === "number" ? i < GOAL_START_MS && l < GOAL_START_MS : undefined;
-  return `start ${ms(i, 0)} ms, load ${ms(l, 0)} ms (goal < ${GOAL_START_MS} ms: ${met(ok)})`;
+  const { start_ms: s, fetch_ms: f, load_ms: l } = okOf(c);
+  const ok = typeof s === "number" && typeof l === "number" ? s < GOAL_START_MS && l < GOAL_START_MS : undefined;
+  return `start ${ms(s, 0)} ms (+ ${ms(f, 0)} ms fetching its files), load ${ms(l, 0)} ms (goal < ${GOAL_START_MS} ms: ${met(ok)})`;
 };
 console.log(`\nsummary (ours wasm vs LiteRT.js wasm, ${rounds} runs; the machine's load moves single figures by ±20 %):`);
 for (const r of results) {
