@@ -158,6 +158,8 @@ try {
 
 // ---- report ----
 const okOf = (c) => (c && !c.error ? c : {});
+// The original model in ours is compared with the original in LiteRT.js when LiteRT.js ran it, else with its fixed form.
+const originalBase = (r) => (okOf(r.litertOriginal).median_ms ? r.litertOriginal : r.litert);
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(2));
 const ms = (v, w = 8) => (typeof v === "number" ? fmt(v) : "–").padStart(w);
 const ratioOf = (a, b) => (typeof a === "number" && typeof b === "number" && b > 0 ? a / b : undefined);
@@ -203,7 +205,7 @@ for (const r of results) {
   console.log(row(`LiteRT.js (wasm, 1 thread)${orig}`, r.litert, { base: r.litert }));
   if (r.original) console.log(row("LiteRT.js, original", r.litertOriginal, { base: r.litert }));
   console.log(row(`ours (wasm)${orig}`, oursBuilt ? r.ours : undefined, { ...notBuilt, base: r.litert }));
-  if (r.original) console.log(row("ours (wasm), original", oursBuilt ? r.oursOriginal : undefined, { ...notBuilt, base: r.litert }));
+  if (r.original) console.log(row("ours (wasm), original", oursBuilt ? r.oursOriginal : undefined, { ...notBuilt, base: originalBase(r) }));
   console.log(row(`ai-edge-litert (1 thread)${orig}`, n, { base: n, note: referenceNote(n) }));
   const noNative = { missing: `ours native: not run (no ${OURS_NATIVE_EXAMPLE})`, base: n };
   console.log(row(`ours (native)${orig}`, oursNative ? r.oursNative : undefined, noNative));
@@ -266,7 +268,7 @@ const startLine = (c) => {
 console.log(`\nsummary (ours wasm vs LiteRT.js wasm, ${rounds} runs; the machine's load moves single figures by ±20 %):`);
 for (const r of results) {
   const parts = [medianLine(r.original ? "ours/LiteRT.js median ratio (fixed)" : "ours/LiteRT.js median ratio", r.ours, r.litert)];
-  if (r.original) parts.push(medianLine("original in ours", r.oursOriginal, r.litert));
+  if (r.original) parts.push(medianLine(`original: ours/LiteRT.js${originalBase(r) === r.litert ? " (fixed)" : ""} median ratio`, r.oursOriginal, originalBase(r)));
   parts.push(`ours ${startLine(r.ours)}`);
   console.log(`  ${r.name}: ${parts.join("; ")}`);
 }
