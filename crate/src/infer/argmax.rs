@@ -49,6 +49,7 @@ fn indices<T: Copy + PartialOrd>(values: &[T], k: &ArgMax) -> Buf {
 }
 
 /// The ARG_MAX step: int32 or int64 indices, as the output tensor's type says.
+#[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
 pub fn run(k: &ArgMax, x: &Buf) -> Buf {
     match x {
         Buf::U8(v) => indices_u8(v, k),

@@ -30,6 +30,7 @@ impl Concat {
         }
     }
 
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run_u8(&self, inputs: &[&[u8]], output: &mut Vec<u8>) {
         let out = self.output_params.expect("uint8 concatenation has output parameters"); // ok: set by program::concat
         // Each input's requantization as a 256-entry table (same arithmetic, computed once).

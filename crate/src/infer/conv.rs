@@ -94,6 +94,10 @@ pub struct QuantConv {
 }
 
 impl QuantConv {
+    /// Not inlined, nor are the other kernels' entry points: inlined, every kernel would be part of
+    /// the engine's one long run loop, which V8 runs in its baseline code until that whole function
+    /// is optimized.
+    #[inline(never)]
     pub fn run(&self, input: &[u8], output: &mut Vec<u8>, scratch: &mut Scratch) {
         let g = &self.geometry;
         let zp = self.input_zero_point as i16;

@@ -53,6 +53,7 @@ impl PackedTaps {
 }
 
 impl QuantDepthwise {
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run(&self, input: &[u8], output: &mut Vec<u8>) {
         match &self.packed {
             Some(p) if self.multiplier == 1 => self.run_vector(p, input, output),

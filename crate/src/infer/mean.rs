@@ -89,6 +89,7 @@ impl QuantMean {
         (sum as f32 * self.scale + self.zero_point).round_ties_even().clamp(self.lo, self.hi) as i32 + self.offset
     }
 
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let sums = self.sums(input);
         sized(output, sums.len());

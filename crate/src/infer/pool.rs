@@ -20,6 +20,7 @@ pub struct AveragePool {
 }
 
 impl AveragePool {
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let g = &self.geometry;
         let c = g.input.c;

@@ -29,6 +29,7 @@ impl Quantize {
         Quantize { inv_scale: 1.0 / out.scale, zero_point: out.zero_point, lo, hi }
     }
 
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run(&self, input: &[f32], output: &mut Vec<u8>) {
         let (lo, hi) = ((self.lo - self.zero_point) as f32, (self.hi - self.zero_point) as f32);
         sized(output, input.len());
@@ -61,6 +62,7 @@ impl Requantize {
         Ok(Requantize { multiplier, bias, lo, hi })
     }
 
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run(&self, input: &[u8], output: &mut Vec<u8>) {
         sized(output, input.len());
         for (o, &x) in output.iter_mut().zip(input) {

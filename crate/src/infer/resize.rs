@@ -63,6 +63,7 @@ impl ResizeBilinear {
     /// are the horizontal blends `(left << 11) + (right − left)·ax` of the two source rows. A source
     /// row's horizontal blend does not depend on the output row, so each is computed once (when an
     /// upsampling reads it for many output rows) and the vertical blend runs over whole rows.
+    #[inline(never)] // a function of its own, so that V8 optimizes it apart from the run loop (conv.rs)
     pub fn run_u8(&self, input: &[u8], output: &mut Vec<u8>) {
         let (inp, out) = (self.input, self.output);
         let ys = q11_taps(inp.h, out.h, self.align_corners);
