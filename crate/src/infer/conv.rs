@@ -128,6 +128,10 @@ pub struct FloatConv {
 }
 
 impl FloatConv {
+    /// Not inlined (nor are the other float kernels' entry points): V8 first runs wasm in its
+    /// baseline compiler and uses a function's optimized code from its next call on, so a kernel
+    /// inlined into the engine's one long run loop stays slow for the first several runs.
+    #[inline(never)]
     pub fn run(&self, input: &[f32], output: &mut Vec<f32>, scratch: &mut Scratch) {
         let g = &self.geometry;
         let depth = g.kernel_h * g.kernel_w * g.input.c;
