@@ -40,17 +40,19 @@ fn main() -> Result<(), String> {
         }
     }
     let total = median(totals);
-    println!("median run {total:.2} ms over {} rounds", rounds.max(1));
+    let mut text = format!("median run {total:.2} ms over {} rounds\n", rounds.max(1));
     if std::env::var_os("DD_STEPS").is_some() {
         for (step, ms) in engine.program.steps.iter().zip(&engine.step_ms) {
             let size = engine.program.sizes[step.output];
-            println!("  op {:3} {ms:8.3} ms  {:<22} out {size}", step.op_index, step.kernel.describe());
+            text += &format!("  op {:3} {ms:8.3} ms  {:<22} out {size}\n", step.op_index, step.kernel.describe());
         }
     }
     let mut rows: Vec<(String, f64)> = kinds.into_iter().map(|(k, v)| (k, median(v))).collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (name, ms) in rows {
-        println!("{ms:9.2} ms {:5.1} %  {name}", 100.0 * ms / total.max(1e-9));
+        text += &format!("{ms:9.2} ms {:5.1} %  {name}\n", 100.0 * ms / total.max(1e-9));
     }
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     Ok(())
 }
