@@ -80,6 +80,38 @@ impl Geometry {
     }
 }
 
+impl Geometry {
+    /// The float im2col matrix (rows of kernel_h · kernel_w · c values), for dilation_w = 1: the
+    /// in-bounds taps of one window row are neighbouring input pixels, copied as one span, and
+    /// every value is written once (no zero fill of the whole matrix first).
+    fn im2col_spans(&self, input: &[f32], out: &mut Vec<f32>) {
+        let (c, kw) = (self.input.c, self.kernel_w);
+        let span = kw * c;
+        out.clear();
+        out.reserve(self.output.pixels() * self.kernel_h * span);
+        for oy in 0..self.output.h {
+            let y0 = (oy * self.stride_h) as isize - self.pad_top as isize;
+            for ox in 0..self.output.w {
+                let x0 = (ox * self.stride_w) as isize - self.pad_left as isize;
+                // In-bounds taps kx in lo..hi: 0 ≤ x0 + kx < input.w.
+                let lo = (-x0).clamp(0, kw as isize) as usize;
+                let hi = (self.input.w as isize - x0).clamp(lo as isize, kw as isize) as usize;
+                for ky in 0..self.kernel_h {
+                    let iy = y0 + (ky * self.dilation_h) as isize;
+                    if iy < 0 || iy >= self.input.h as isize || lo == hi {
+                        out.extend(std::iter::repeat_n(0.0, span));
+                        continue;
+                    }
+                    let first = (iy as usize * self.input.w) as isize + x0 + lo as isize;
+                    out.extend(std::iter::repeat_n(0.0, lo * c));
+                    out.extend_from_slice(&input[first as usize * c..][..(hi - lo) * c]);
+                    out.extend(std::iter::repeat_n(0.0, (kw - hi) * c));
+                }
+            }
+        }
+    }
+}
+
 /// A quantized (uint8, per-tensor) CONV_2D with its weights packed for the matrix product.
 #[derive(Debug, Clone)]
 pub struct QuantConv {
@@ -135,11 +167,18 @@ pub struct FloatConv {
 }
 
 impl FloatConv {
+    /// Not inlined (nor are the other float kernels' entry points): V8 first runs wasm in its
+    /// baseline compiler and uses a function's optimized code from its next call on, so a kernel
+    /// inlined into the engine's one long run loop stays slow for the first several runs.
+    #[inline(never)]
     pub fn run(&self, input: &[f32], output: &mut Vec<f32>, scratch: &mut Scratch) {
         let g = &self.geometry;
         let depth = g.kernel_h * g.kernel_w * g.input.c;
         let cols: &[f32] = if g.is_pointwise() {
             input
+        } else if g.dilation_w == 1 {
+            g.im2col_spans(input, &mut scratch.float_cols);
+            &scratch.float_cols
         } else {
             g.im2col(input, depth, 0.0, &mut scratch.float_cols);
             &scratch.float_cols
@@ -155,4 +194,39 @@ impl FloatConv {
 pub struct Scratch {
     pub centred: Vec<i16>,
     pub float_cols: Vec<f32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::infer::tensor::Hwc;
+
+    #[test]
+    fn float_im2col_spans_equal_the_tap_by_tap_matrix() {
+        // 3×3 windows, stride 1 and 2, padding on every side, a dilated height: each layout the
+        // span copy handles, against the generic im2col.
+        for (stride, dilation_h, kernel) in [(1, 1, 3), (2, 1, 3), (1, 2, 3), (2, 1, 1), (1, 1, 5)] {
+            let input = Hwc { h: 4, w: 5, c: 2 };
+            let (oh, pad_top) = same_or_valid(4, kernel, stride, dilation_h, true);
+            let (ow, pad_left) = same_or_valid(5, kernel, stride, 1, true);
+            let g = Geometry {
+                batch: 1,
+                input,
+                output: Hwc { h: oh, w: ow, c: 1 },
+                kernel_h: kernel,
+                kernel_w: kernel,
+                stride_h: stride,
+                stride_w: stride,
+                dilation_h,
+                dilation_w: 1,
+                pad_top,
+                pad_left,
+            };
+            let x: Vec<f32> = (1..=input.len()).map(|v| v as f32).collect();
+            let (mut spans, mut taps) = (Vec::new(), Vec::new());
+            g.im2col_spans(&x, &mut spans);
+            g.im2col(&x, kernel * kernel * 2, 0.0, &mut taps);
+            assert_eq!(spans, taps, "stride {stride}, dilation {dilation_h}, kernel {kernel}");
+        }
+    }
 }

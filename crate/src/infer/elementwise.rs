@@ -25,6 +25,7 @@ impl Unary {
         }
     }
 
+    #[inline(never)]
     pub fn run(self, x: &[f32], out: &mut Vec<f32>) {
         sized(out, x.len());
         match self {
@@ -64,6 +65,7 @@ pub struct FloatMul {
 }
 
 impl FloatMul {
+    #[inline(never)]
     pub fn run(&self, a: &[f32], b: &[f32], out: &mut Vec<f32>) {
         sized(out, a.len());
         let (lo, hi) = self.activation.float_range();

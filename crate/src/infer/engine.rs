@@ -351,8 +351,8 @@ fn into_f32(pool: &mut Pool, size: usize, f: impl FnOnce(&mut Vec<f32>)) -> Buf 
     Buf::F32(out)
 }
 
-/// `out[i] = f(x[i])` into a recycled buffer (a loop the compiler vectorizes).
-fn clamp_into<T: Copy + Default>(x: &[T], out: &mut Vec<T>, f: impl Fn(T) -> T) {
+/// `out[i] = f(x[i])`, in a buffer of `x`'s length.
+fn map_into<T: Copy + Default>(x: &[T], out: &mut Vec<T>, f: impl Fn(T) -> T) {
     super::tensor::sized(out, x.len());
     for (o, &v) in out.iter_mut().zip(x) {
         *o = f(v);
@@ -388,8 +388,8 @@ fn run_step(step: &Step, bufs: &[Buf], scratch: &mut Scratch, pool: &mut Pool, s
         (Kernel::Dequantize(k), x) => into_f32(pool, size, |o| k.run(x.u8(), o)),
         (Kernel::Gather(k), x) => k.run(x),
         (Kernel::BroadcastAdd(k), x) => broadcast_add(k, x, input(1)),
-        (Kernel::Relu(k), Buf::U8(x)) => into_u8(pool, size, |o| clamp_into(x, o, |v| v.clamp(k.lo_q, k.hi_q))),
-        (Kernel::Relu(k), x) => into_f32(pool, size, |o| clamp_into(x.f32(), o, |v| v.max(k.lo).min(k.hi))),
+        (Kernel::Relu(k), Buf::U8(x)) => into_u8(pool, size, |o| map_into(x, o, |v| v.clamp(k.lo_q, k.hi_q))),
+        (Kernel::Relu(k), x) => into_f32(pool, size, |o| map_into(x.f32(), o, |v| v.max(k.lo).min(k.hi))),
         (Kernel::FloatUnary(u), x) => into_f32(pool, size, |o| u.run(x.f32(), o)),
         (Kernel::FloatMul(k), x) => into_f32(pool, size, |o| k.run(x.f32(), input(1).f32(), o)),
         (Kernel::TransposeConv(k), x) => into_f32(pool, size, |o| k.run(x.f32(), o)),

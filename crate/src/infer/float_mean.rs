@@ -11,6 +11,7 @@ pub struct FloatMean {
 }
 
 impl FloatMean {
+    #[inline(never)]
     pub fn run(&self, x: &[f32], out: &mut Vec<f32>) {
         let Reduction { outer, reduced, inner } = self.reduction;
         sized(out, outer * inner);

@@ -236,6 +236,8 @@ fn compile_folded(model: &Model) -> Result<Program, Unsupported> {
     if !problems.is_empty() {
         return Err(Unsupported(problems));
     }
+    let graph_outputs: Vec<usize> = outputs.iter().map(|t| t.index).collect();
+    fuse_float_relus(&mut steps, &graph_outputs);
     let constants = constant_inputs(model, sg, &steps).map_err(|e| Unsupported(vec![e]))?;
     let ready: Vec<usize> = inputs.iter().map(|t| t.index).chain(constants.iter().map(|c| c.0)).collect();
     let wanted: Vec<usize> = outputs.iter().map(|t| t.index).collect();
@@ -251,6 +253,46 @@ fn compile_folded(model: &Model) -> Result<Program, Unsupported> {
     }
     let int8 = sg.tensors.iter().map(|t| t.dtype == TensorType::INT8).collect();
     Ok(Program { steps, tensor_count: sg.tensors.len(), inputs, outputs, constants, last_use, sizes, int8 })
+}
+
+/// Folds each float RELU, RELU6 or RELU_N1_TO_1 into the float CONV_2D or DEPTHWISE_CONV_2D
+/// (without activation) that computes its input, when nothing else reads that tensor and it is not
+/// a graph output: the convolution then clamps its sums to the same bounds in the same way (max,
+/// then min), so the values are the same and a pass over the tensor is saved. XNNPACK fuses such
+/// clamps into their producer too (`xnn_subgraph_fusion` in XNNPACK's src/subgraph.c).
+fn fuse_float_relus(steps: &mut Vec<Step>, graph_outputs: &[usize]) {
+    let mut s = 0;
+    while s < steps.len() {
+        match fusable_relu(steps, s, graph_outputs) {
+            Some((producer, act)) => {
+                let relu = steps.remove(s);
+                let p = &mut steps[producer];
+                p.output = relu.output;
+                match &mut p.kernel {
+                    Kernel::FloatConv(k) => k.activation = act,
+                    Kernel::FloatDepthwise(k) => k.activation = act,
+                    _ => unreachable!("fusable_relu only picks float convolutions"),
+                }
+            }
+            None => s += 1,
+        }
+    }
+}
+
+/// For a RELU step `s` that can be folded into its producer: the producer's step index and the
+/// activation the RELU's bounds are.
+fn fusable_relu(steps: &[Step], s: usize, graph_outputs: &[usize]) -> Option<(usize, Activation)> {
+    let Kernel::Relu(r) = &steps[s].kernel else { return None };
+    let t = *steps[s].inputs.first()?;
+    let act = [Activation::Relu, Activation::Relu6, Activation::ReluN1To1].into_iter().find(|a| a.float_range() == (r.lo, r.hi))?;
+    let producer = steps[..s].iter().rposition(|p| p.output == t)?;
+    let no_activation = match &steps[producer].kernel {
+        Kernel::FloatConv(k) => k.activation == Activation::None,
+        Kernel::FloatDepthwise(k) => k.activation == Activation::None,
+        _ => false,
+    };
+    let readers = steps.iter().filter(|q| q.inputs.contains(&t)).count();
+    (no_activation && readers == 1 && !graph_outputs.contains(&t)).then_some((producer, act))
 }
 
 /// The graph's inputs or outputs (`what`) with their shapes and types; problems are collected.

@@ -59,6 +59,14 @@ mod imp {
     pub unsafe fn store_f32(p: *mut f32, v: V) {
         v128_store(p as *mut v128, v)
     }
+    /// One float read from memory into all four lanes.
+    ///
+    /// # Safety
+    /// `p` must point to a readable float.
+    #[inline(always)]
+    pub unsafe fn load_splat_f32(p: *const f32) -> V {
+        v128_load32_splat(p as *const u32)
+    }
     /// `acc + a·b` in float lanes (a multiply, then an add).
     #[inline(always)]
     pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
@@ -151,6 +159,12 @@ mod imp {
     #[inline(always)]
     pub unsafe fn store_f32(p: *mut f32, v: V) {
         _mm_storeu_ps(p, _mm_castsi128_ps(v))
+    }
+    /// # Safety
+    /// `p` must point to a readable float.
+    #[inline(always)]
+    pub unsafe fn load_splat_f32(p: *const f32) -> V {
+        _mm_castps_si128(_mm_load1_ps(p))
     }
     #[inline(always)]
     pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
@@ -247,6 +261,11 @@ mod imp {
         for (i, y) in f(x).into_iter().enumerate() {
             *p.add(i) = y;
         }
+    }
+    /// # Safety
+    /// `p` must point to a readable float.
+    pub unsafe fn load_splat_f32(p: *const f32) -> V {
+        splat_f32(*p)
     }
     pub fn mul_add_f32(acc: V, a: V, b: V) -> V {
         let (acc, a, b) = (f(acc), f(a), f(b));

@@ -74,6 +74,7 @@ impl TransposeConv {
         })
     }
 
+    #[inline(never)]
     pub fn run(&self, x: &[f32], out: &mut Vec<f32>) {
         let (inp, outp) = (self.input, self.output);
         let (oc, ic) = (outp.c, inp.c);
