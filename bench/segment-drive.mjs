@@ -23,6 +23,8 @@ import { chromium } from "@playwright/test";
 
 const [url, work, roundsArg, casesFile] = process.argv.slice(2);
 const rounds = Number(roundsArg);
+// Untimed runs after the first before the timed ones, the same for every runtime (BENCH_WARMUP, default 5).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const cases = JSON.parse(readFileSync(casesFile, "utf8"));
 const IMAGES = ["astronaut", "chelsea"];
 const PROFILE = process.env.BENCH_PROFILE === "1";
@@ -66,7 +68,7 @@ async function browserCase(runtime, modelPath, size, ref) {
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${url}/segment.html`);
     await page.waitForFunction(() => typeof window.runCase === "function");
-    const c = { runtime, model: basename(modelPath), size, rounds, images: IMAGES, ref, profile: PROFILE };
+    const c = { runtime, model: basename(modelPath), size, rounds, warmup: WARMUP, images: IMAGES, ref, profile: PROFILE };
     try {
       return await page.evaluate((c) => window.runCase(c), c);
     } catch (e) {
@@ -188,7 +190,7 @@ const referenceNote = (n) => n.output === "mask"
 console.log(`\nTimes in ms. init: fetching the runtime's files from 127.0.0.1 and compiling its wasm (natively none; ours'` +
   `\nsplit in the summary: start = compile + instantiate); load: the model` +
   `\n(LiteRT.js loadAndCompile, our new Segmenter, ai-edge-litert Interpreter + allocate_tensors); first: first run;` +
-  `\nmedian and min of ${rounds} runs (a run: RGB bytes in → class map or soft mask out, the input conversion included).` +
+  `\nmedian and min of ${rounds} runs after ${WARMUP} untimed ones (a run: RGB bytes in → class map or soft mask out, the input conversion included).` +
   `\nratio: median / LiteRT.js's median (wasm rows) or ai-edge-litert's (native rows). Agreement with ai-edge-litert's` +
   `\noutput of the same input bytes: class maps by equal pixels, soft masks by pixels on the same side of 0.5 and the` +
   `\nmax |difference| (ours native: the first image only).`);

@@ -6,7 +6,8 @@
 // Figures (ms), as in bench/segment_native.py:
 //   init_ms   loading the runtime: fetching and compiling its wasm (from 127.0.0.1)
 //   load_ms   loading the model (bytes already fetched): LiteRT.js loadAndCompile, our new Segmenter
-//   first_ms  the first run (first input); then one untimed run of every other input
+//   first_ms  the first run (first input); then one untimed run of every other input, then `warmup` more untimed
+//             runs (both runtimes alike: the browser optimizes wasm functions after their first calls)
 //   median_ms, min_ms  over `rounds` timed runs cycling through the inputs
 // A run is what an app does per frame: raw RGB bytes in JS → class map or soft mask in JS (LiteRT.js: the input
 // conversion, new Tensor, run, toTypedArray, delete; ours: run, or run_mask for a soft-mask model).
@@ -140,7 +141,7 @@ async function referenceOf(url, kind) {
   }
 }
 
-async function runCase({ runtime, model, size, rounds = 10, images = ["astronaut", "chelsea"], ref, profile = false }) {
+async function runCase({ runtime, model, size, rounds = 10, warmup = 5, images = ["astronaut", "chelsea"], ref, profile = false }) {
   const refStem = ref ?? model.replace(/\.tflite$/, "");
   const modelBytes = await bytesOf(`models/${model}`);
   const inputs = await Promise.all(images.map((i) => bytesOf(`inputs/${i}_${size}.rgb`)));
@@ -158,6 +159,7 @@ async function runCase({ runtime, model, size, rounds = 10, images = ["astronaut
   maps.push(await m.run(inputs[0]));
   const first_ms = performance.now() - t;
   for (const rgb of inputs.slice(1)) maps.push(await m.run(rgb));
+  for (let r = 0; r < warmup; r++) await m.run(inputs[r % inputs.length]);
   const times = [];
   for (let r = 0; r < rounds; r++) {
     const rgb = inputs[r % inputs.length];

@@ -22,11 +22,14 @@ soft-mask model p / 255 (MediaPipe's [0, 1]); any other float32 (p − 127.5) / 
 """
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 
 
 def prepare_inputs(out_dir, sizes_json, models, images):
@@ -105,6 +108,8 @@ def run(model, rounds, rgb_files, ref_dir, json_file):
 
     first_ms, first_map = once(inputs[0])
     maps = [first_map] + [once(x)[1] for x in inputs[1:]]
+    for r in range(WARMUP):  # as bench/segment.js: untimed runs before the timed ones
+        once(inputs[r % len(inputs)])
     times = [once(inputs[r % len(inputs)])[0] for r in range(rounds)]
 
     ref = Path(ref_dir)

@@ -19,6 +19,7 @@
 # start and load < 50 ms, engine wasm ≤ 250 KB gzip -9). Offline: everything is served from 127.0.0.1, not
 # cross-origin isolated (so LiteRT.js has no threads).
 #   bash scripts/bench-segment.sh   BENCH_ROUNDS=N (default 10) runs per figure
+#                                   BENCH_WARMUP=N (default 5) untimed runs before them, for every runtime alike
 #                                   BENCH_MODELS="257 513 int8 float selfie" (the default) or any subset
 #                                   BENCH_PROFILE=1 also prints ours' per-kernel profile of one run (wasm and native)
 #                                   BENCH_JSON=FILE keeps all figures; DD_SHARED=DIR the shared data (../shared)
