@@ -24,7 +24,7 @@ pub fn argmax_last<T: Copy + PartialOrd>(values: &[T], classes: usize) -> Vec<u8
 /// a larger value wins, and among equal values the smaller index. A max over keys has no branch and
 /// no loop-carried comparison, so the compiler vectorizes it.
 fn first_max_u8(px: &[u8]) -> usize {
-    debug_assert!(px.len() <= 256);
+    debug_assert!(px.len() <= 256); // ok: indices_u8 takes this path only for at most 256 classes
     let key = px.iter().enumerate().map(|(i, &v)| (v as u16) << 8 | (255 - i as u16)).max().unwrap_or(255);
     255 - (key & 0xff) as usize
 }

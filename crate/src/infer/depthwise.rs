@@ -220,6 +220,7 @@ impl FloatDepthwise {
         let g = &self.geometry;
         let c = g.output.c;
         let taps = g.kernel_h * g.kernel_w;
+        // ok: program::depthwise checks the channels, weights and bias; the engine sizes each image to the geometry.
         assert!(g.input.c == c && self.weights.len() == taps * c && self.bias.len() == c && input.len() == g.input.len());
         let (lo, hi) = self.activation.float_range();
         sized(output, g.output.len());
@@ -294,6 +295,7 @@ impl FloatDepthwise {
 /// + Σ_t rows[t][ch] · weights[t·c + ch])` with `c = out.len()` channels.
 fn depthwise_pixel(rows: &[&[f32]], weights: &[f32], bias: &[f32], (lo, hi): (f32, f32), out: &mut [f32], from: usize) {
     let c = out.len();
+    // ok: run_channels passes rows of c values and the kernel's checked weights and bias.
     assert!(bias.len() == c && weights.len() >= rows.len() * c && rows.iter().all(|r| r.len() == c));
     let (vlo, vhi) = (simd::splat_f32(lo), simd::splat_f32(hi));
     let mut c0 = from;
@@ -319,8 +321,9 @@ fn depthwise_pixel(rows: &[&[f32]], weights: &[f32], bias: &[f32], (lo, hi): (f3
 /// most the channel count `c` of the rows): each weight vector is loaded once for both.
 fn depthwise_pair(ra: &[&[f32]], rb: &[&[f32]], weights: &[f32], bias: &[f32], (lo, hi): (f32, f32), (oa, ob): (&mut [f32], &mut [f32])) {
     let (n, c) = (oa.len(), bias.len());
+    // ok: run_channels passes n = c rounded down to 8, two windows of the same taps and the checked weights.
     assert!(n.is_multiple_of(8) && n <= c && ob.len() == n && ra.len() == rb.len() && weights.len() >= ra.len() * c);
-    assert!(ra.iter().chain(rb).all(|r| r.len() == c));
+    assert!(ra.iter().chain(rb).all(|r| r.len() == c)); // ok: as above, every window row has c values
     let (vlo, vhi) = (simd::splat_f32(lo), simd::splat_f32(hi));
     // SAFETY: every access is of 4 floats at c0 or c0 + 4 with c0 + 8 ≤ n ≤ c: within `bias`, both
     // outputs (n floats), each row (c floats) and tap t's weights (t·c..t·c + c).

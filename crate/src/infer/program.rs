@@ -268,10 +268,8 @@ fn fuse_float_relus(steps: &mut Vec<Step>, graph_outputs: &[usize]) {
                 let relu = steps.remove(s);
                 let p = &mut steps[producer];
                 p.output = relu.output;
-                match &mut p.kernel {
-                    Kernel::FloatConv(k) => k.activation = act,
-                    Kernel::FloatDepthwise(k) => k.activation = act,
-                    _ => unreachable!("fusable_relu only picks float convolutions"),
+                if let Some(a) = float_conv_activation(&mut p.kernel) {
+                    *a = act;
                 }
             }
             None => s += 1,
@@ -279,19 +277,24 @@ fn fuse_float_relus(steps: &mut Vec<Step>, graph_outputs: &[usize]) {
     }
 }
 
+/// The fused activation of a float CONV_2D or DEPTHWISE_CONV_2D (the kernels a RELU folds into).
+fn float_conv_activation(kernel: &mut Kernel) -> Option<&mut Activation> {
+    match kernel {
+        Kernel::FloatConv(k) => Some(&mut k.activation),
+        Kernel::FloatDepthwise(k) => Some(&mut k.activation),
+        _ => None,
+    }
+}
+
 /// For a RELU step `s` that can be folded into its producer: the producer's step index and the
 /// activation the RELU's bounds are.
-fn fusable_relu(steps: &[Step], s: usize, graph_outputs: &[usize]) -> Option<(usize, Activation)> {
+fn fusable_relu(steps: &mut [Step], s: usize, graph_outputs: &[usize]) -> Option<(usize, Activation)> {
     let Kernel::Relu(r) = &steps[s].kernel else { return None };
     let t = *steps[s].inputs.first()?;
     let act = [Activation::Relu, Activation::Relu6, Activation::ReluN1To1].into_iter().find(|a| a.float_range() == (r.lo, r.hi))?;
     let producer = steps[..s].iter().rposition(|p| p.output == t)?;
-    let no_activation = match &steps[producer].kernel {
-        Kernel::FloatConv(k) => k.activation == Activation::None,
-        Kernel::FloatDepthwise(k) => k.activation == Activation::None,
-        _ => false,
-    };
     let readers = steps.iter().filter(|q| q.inputs.contains(&t)).count();
+    let no_activation = float_conv_activation(&mut steps[producer].kernel).is_some_and(|a| *a == Activation::None);
     (no_activation && readers == 1 && !graph_outputs.contains(&t)).then_some((producer, act))
 }
 
@@ -466,10 +469,11 @@ fn conv_images(xt: &Tensor, out: &Tensor) -> Res<(usize, Hwc, Hwc)> {
     Ok((batch, input, output))
 }
 
+/// One image: `batched_image_shape` with a batch of 1.
 pub(super) fn image_shape(t: &Tensor) -> Res<Hwc> {
-    match t.shape.as_slice() {
-        [1, h, w, c] if *h > 0 && *w > 0 && *c > 0 => Ok(Hwc { h: *h as usize, w: *w as usize, c: *c as usize }),
-        s => Err(format!("tensor \"{}\" has shape {s:?}; a [1, height, width, channels] tensor is needed", t.name)),
+    match batched_image_shape(t) {
+        Ok((1, image)) => Ok(image),
+        _ => Err(format!("tensor \"{}\" has shape {:?}; a [1, height, width, channels] tensor is needed", t.name, t.shape)),
     }
 }
 
